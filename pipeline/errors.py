@@ -1,0 +1,88 @@
+"""Content problems: what is wrong, where, and how to fix it.
+
+Every mistake in a brief's content is reported as a :class:`Problem` that
+names the file (relative to the content folder when possible), the line where
+one applies, the message and a hint. A :class:`ContentError` carries one or
+more problems; the CLI prints each as a single line and never a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning about a brief's content."""
+
+    path: Path
+    message: str
+    line: int | None = None
+    hint: str = ""
+    severity: str = "error"  # "error" or "warning"
+
+    def format(self, relative_to: Path | None = None) -> str:
+        """Render as ``path:line: error: message; hint``."""
+        shown = self.path
+        if relative_to is not None:
+            try:
+                shown = self.path.resolve().relative_to(relative_to.resolve())
+            except ValueError:
+                shown = self.path
+        where = f"{shown}:{self.line}" if self.line else f"{shown}"
+        text = f"{where}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+@dataclass
+class ContentError(Exception):
+    """A brief cannot be built because its content is wrong."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.problems[0].format() if self.problems else "content error")
+
+    def __str__(self) -> str:
+        return "\n".join(p.format() for p in self.problems)
+
+
+class PageLimitError(Exception):
+    """The short version does not fit its page limit."""
+
+    def __init__(self, path: Path, pages: int, max_pages: int):
+        self.path, self.pages, self.max_pages = path, pages, max_pages
+        over = pages - max_pages
+        super().__init__(
+            f"{path}: error: the short version has {pages} pages, "
+            f"{over} page{'s' if over != 1 else ''} over its limit of {max_pages} "
+            "(shorten summary.md or the key points, or raise short.max_pages in brief.yaml)"
+        )
+
+
+class Collector:
+    """Gathers problems so that one run reports all of them, not only the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, path: Path, message: str, line: int | None = None, hint: str = "") -> None:
+        self.problems.append(Problem(path, message, line, hint, "error"))
+
+    def warn(self, path: Path, message: str, line: int | None = None, hint: str = "") -> None:
+        self.problems.append(Problem(path, message, line, hint, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise ContentError(self.errors)
