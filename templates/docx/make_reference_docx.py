@@ -1,0 +1,399 @@
+#!/usr/bin/env python3
+"""Regenerate templates/docx/reference.docx, the house style for pandoc's DOCX.
+
+pandoc takes the styles (and page set-up, theme, font table) of its DOCX
+output from a reference document. This script starts from pandoc's own
+default reference document and restyles Word's built-in styles, so that an
+editor opening a brief gets a clean document in the house look with no
+direct formatting:
+
+* body (Normal, Body Text, First Paragraph, Compact): EB Garamond 11 pt,
+  line spacing 1.4;
+* Title, Subtitle, Heading 1-9, TOC Heading: Inter; Title and headings in
+  the accent colour #1F4E79;
+* Endnote Text (9 pt, hanging number) and Endnote Reference (not
+  superscript: citation markers are bracketed numbers in the running text,
+  ``[4, p. 12]``); the character style NoteRef (repeat citations, see
+  pipeline/docx_endnotes.py) looks the same;
+* Hyperlink in the accent colour;
+* a ``TableNormal`` ("Normal Table") style, which pandoc's ``Table`` style
+  is based on but its reference document lacks;
+* A4 pages, the theme's fonts and accent colour, font-table entries for the
+  two families.
+
+The output is byte-identical on every run for a given pandoc version (the
+default reference document comes from the pandoc that pypandoc-binary
+ships; the checked-in file was made with pandoc 3.9). Regenerate after
+changing this script or upgrading pandoc, and commit the result, from the
+repository root:
+
+    .venv/bin/python templates/docx/make_reference_docx.py
+    .venv/bin/python templates/docx/make_reference_docx.py --check   # exit 1 if stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pypandoc
+from lxml import etree
+
+HERE = Path(__file__).resolve().parent
+REPO_ROOT = HERE.parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
+    sys.path.insert(0, str(REPO_ROOT))
+
+from pipeline.docx_endnotes import XML_DECLARATION, read_docx_parts, write_docx_zip  # noqa: E402
+
+OUTPUT = HERE / "reference.docx"
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+SERIF = "EB Garamond"
+SANS = "Inter"
+ACCENT = "1F4E79"
+SUBDUED = "404040"  # subtitle and by-line: dark grey, prints well in greyscale
+
+# Sizes in half-points, spacing in twentieths of a point, as OOXML wants.
+BODY_SIZE = 22  # 11 pt
+NOTE_SIZE = 18  # 9 pt
+BODY_LINE = 336  # 1.4 x 240 ("auto" line rule: 240 = single)
+HEADING_LINE = 264  # 1.1
+NOTE_LINE = 276  # 1.15
+NOTE_INDENT = 397  # 7 mm: room for a hanging note number up to 999
+
+# A4 with 25 mm top/bottom and 30 mm side margins (about 75 characters a line).
+PAGE_SIZE = {"w": "11906", "h": "16838"}
+PAGE_MARGINS = {
+    "top": "1417",
+    "right": "1701",
+    "bottom": "1417",
+    "left": "1701",
+    "header": "709",
+    "footer": "709",
+    "gutter": "0",
+}
+
+
+def w(name: str) -> str:
+    return f"{{{W_NS}}}{name}"
+
+
+def fonts(family: str) -> str:
+    # Explicit names, no theme attributes: those would win over the names.
+    return (
+        f'<w:rFonts w:ascii="{family}" w:hAnsi="{family}" w:cs="{family}"'
+        ' w:eastAsiaTheme="minorEastAsia"/>'
+    )
+
+
+def size(half_points: int) -> str:
+    return f'<w:sz w:val="{half_points}"/><w:szCs w:val="{half_points}"/>'
+
+
+def bold(on: bool = True) -> str:
+    return "<w:b/><w:bCs/>" if on else '<w:b w:val="0"/><w:bCs w:val="0"/>'
+
+
+def color(rgb: str) -> str:
+    return f'<w:color w:val="{rgb}"/>'
+
+
+def spacing(before: int, after: int, line: int) -> str:
+    return f'<w:spacing w:before="{before}" w:after="{after}" w:line="{line}" w:lineRule="auto"/>'
+
+
+HEADINGS = {
+    # level: (space before, space after, size, bold, italic)
+    1: (360, 120, 32, True, False),
+    2: (280, 80, 26, True, False),
+    3: (220, 60, 22, True, False),
+    4: (200, 40, 22, False, True),
+    5: (160, 40, 20, True, False),
+    6: (160, 40, 20, False, True),
+    7: (120, 0, 20, False, False),
+    8: (120, 0, 18, False, True),
+    9: (120, 0, 18, False, False),
+}
+
+# styleId -> (pPr children, rPr children), each replacing the style's own;
+# children in the order the schema requires.
+PARAGRAPH_LOOK: dict[str, tuple[str, str]] = {
+    "Normal": ("<w:widowControl/>" + spacing(0, 120, BODY_LINE), fonts(SERIF) + size(BODY_SIZE)),
+    "BodyText": (spacing(0, 140, BODY_LINE), ""),
+    "Compact": (spacing(36, 36, BODY_LINE), ""),
+    "Title": (
+        "<w:keepNext/>" + spacing(0, 160, HEADING_LINE) + "<w:contextualSpacing/>",
+        fonts(SANS) + bold() + color(ACCENT) + '<w:spacing w:val="-6"/>' + size(52),
+    ),
+    "Subtitle": (
+        "<w:keepNext/>" + spacing(0, 160, HEADING_LINE),
+        fonts(SANS) + bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(30),
+    ),
+    "Author": (
+        "<w:keepNext/><w:keepLines/>" + spacing(0, 0, HEADING_LINE),
+        bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(BODY_SIZE),
+    ),
+    "Date": (
+        "<w:keepNext/><w:keepLines/>" + spacing(0, 240, HEADING_LINE),
+        bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(BODY_SIZE),
+    ),
+    "FootnoteText": (spacing(0, 60, NOTE_LINE), size(NOTE_SIZE)),
+    **{
+        f"Heading{level}": (
+            "<w:keepNext/><w:keepLines/>"
+            + spacing(before, after, HEADING_LINE)
+            + f'<w:outlineLvl w:val="{level - 1}"/>',
+            fonts(SANS)
+            + (bold() if is_bold else "")
+            + ("<w:i/><w:iCs/>" if is_italic else "")
+            + color(ACCENT)
+            + size(half_points),
+        )
+        for level, (before, after, half_points, is_bold, is_italic) in HEADINGS.items()
+    },
+}
+
+# Linked character styles follow their paragraph style's run properties.
+CHARACTER_LOOK = {
+    "TitleChar": PARAGRAPH_LOOK["Title"][1],
+    "SubtitleChar": PARAGRAPH_LOOK["Subtitle"][1],
+    **{f"Heading{level}Char": PARAGRAPH_LOOK[f"Heading{level}"][1] for level in HEADINGS},
+    "Hyperlink": color(ACCENT),
+}
+
+NEW_STYLES = f"""
+<w:styles xmlns:w="{W_NS}">
+  <w:style w:type="table" w:default="1" w:styleId="TableNormal">
+    <w:name w:val="Normal Table"/>
+    <w:uiPriority w:val="99"/>
+    <w:semiHidden/>
+    <w:unhideWhenUsed/>
+    <w:tblPr>
+      <w:tblInd w:w="0" w:type="dxa"/>
+      <w:tblCellMar>
+        <w:top w:w="0" w:type="dxa"/>
+        <w:left w:w="108" w:type="dxa"/>
+        <w:bottom w:w="0" w:type="dxa"/>
+        <w:right w:w="108" w:type="dxa"/>
+      </w:tblCellMar>
+    </w:tblPr>
+  </w:style>
+  <w:style w:type="paragraph" w:styleId="EndnoteText">
+    <w:name w:val="endnote text"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="EndnoteText"/>
+    <w:uiPriority w:val="99"/>
+    <w:unhideWhenUsed/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:tabs><w:tab w:val="left" w:pos="{NOTE_INDENT}"/></w:tabs>
+      {spacing(0, 80, NOTE_LINE)}
+      <w:ind w:left="{NOTE_INDENT}" w:hanging="{NOTE_INDENT}"/>
+    </w:pPr>
+    <w:rPr>{size(NOTE_SIZE)}</w:rPr>
+  </w:style>
+  <w:style w:type="character" w:styleId="EndnoteReference">
+    <w:name w:val="endnote reference"/>
+    <w:basedOn w:val="DefaultParagraphFont"/>
+    <w:uiPriority w:val="99"/>
+    <w:unhideWhenUsed/>
+    <w:rPr><w:vertAlign w:val="baseline"/></w:rPr>
+  </w:style>
+  <w:style w:type="character" w:customStyle="1" w:styleId="NoteRef">
+    <w:name w:val="NoteRef"/>
+    <w:basedOn w:val="EndnoteReference"/>
+    <w:uiPriority w:val="99"/>
+    <w:qFormat/>
+  </w:style>
+</w:styles>
+"""
+
+# Children of w:sectPr that precede w:pgSz (CT_SectPr).
+SECTPR_BEFORE_PAGE_SIZE = {"headerReference", "footerReference", "footnotePr", "endnotePr", "type"}
+
+# Children of w:style that precede w:pPr / w:rPr (CT_Style).
+STYLE_HEAD = {
+    "name",
+    "aliases",
+    "basedOn",
+    "next",
+    "link",
+    "autoRedefine",
+    "hidden",
+    "uiPriority",
+    "semiHidden",
+    "unhideWhenUsed",
+    "qFormat",
+    "locked",
+    "personal",
+    "personalCompose",
+    "personalReply",
+    "rsid",
+}
+
+NEW_FONTS = f"""
+<w:fonts xmlns:w="{W_NS}">
+  <w:font w:name="{SERIF}">
+    <w:charset w:val="00"/><w:family w:val="roman"/><w:pitch w:val="variable"/>
+  </w:font>
+  <w:font w:name="{SANS}">
+    <w:charset w:val="00"/><w:family w:val="swiss"/><w:pitch w:val="variable"/>
+  </w:font>
+</w:fonts>
+"""
+
+
+def default_reference_docx() -> bytes:
+    """pandoc's built-in reference.docx, from the pandoc pypandoc ships."""
+    return subprocess.run(
+        [pypandoc.get_pandoc_path(), "--print-default-data-file", "reference.docx"],
+        check=True,
+        capture_output=True,
+    ).stdout
+
+
+def parse(data: bytes) -> etree._Element:
+    return etree.fromstring(data, etree.XMLParser(remove_blank_text=True))
+
+
+def fragment(xml: str) -> list[etree._Element]:
+    """Elements of a w: namespaced fragment."""
+    return list(parse(f'<w:x xmlns:w="{W_NS}">{xml}</w:x>'.encode()))
+
+
+def serialize(root: etree._Element, indent: bool = True) -> bytes:
+    if indent:  # reviewable diffs when the look changes
+        etree.indent(root, space="  ")
+    return XML_DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def replace_props(style: etree._Element, tag: str, children: str) -> None:
+    """Replace a style's w:pPr or w:rPr by one holding ``children``."""
+    old = style.find(w(tag))
+    if old is not None:
+        style.remove(old)
+    if not children:
+        return
+    props = etree.Element(w(tag))
+    props.extend(fragment(children))
+    head = [child for child in style if etree.QName(child).localname in STYLE_HEAD]
+    anchor = style.find(w("pPr")) if tag == "rPr" else None
+    if anchor is None:
+        anchor = head[-1]
+    anchor.addnext(props)
+
+
+def restyle(styles_xml: bytes) -> bytes:
+    root = parse(styles_xml)
+    by_id = {style.get(w("styleId")): style for style in root.findall(w("style"))}
+
+    # Defaults for everything, including styles not listed here.
+    run_defaults = root.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
+    for name in ("rFonts", "sz", "szCs"):
+        for old in run_defaults.findall(w(name)):
+            run_defaults.remove(old)
+    for position, element in enumerate(fragment(fonts(SERIF) + size(BODY_SIZE))):
+        run_defaults.insert(position, element)
+
+    for style_id, (paragraph, run) in PARAGRAPH_LOOK.items():
+        replace_props(by_id[style_id], "pPr", paragraph)
+        replace_props(by_id[style_id], "rPr", run)
+    for style_id, run in CHARACTER_LOOK.items():
+        replace_props(by_id[style_id], "rPr", run)
+    # TOC Heading is based on Heading 1: let it inherit the look.
+    replace_props(by_id["TOCHeading"], "rPr", "")
+
+    # pandoc's Table style is based on the missing TableNormal: add Word's
+    # "Normal Table" as the default table style (only one may be default).
+    del by_id["Table"].attrib[w("default")]
+    for new_style in parse(NEW_STYLES.encode()):
+        if new_style.get(w("styleId")) in by_id:
+            raise SystemExit(
+                f"pandoc's reference.docx now defines {new_style.get(w('styleId'))}: revisit"
+            )
+        root.append(new_style)
+    return serialize(root)
+
+
+def retheme(theme_xml: bytes) -> bytes:
+    """Theme fonts and accent colour, so Word's pickers offer the house look."""
+    root = parse(theme_xml)
+    ns = {"a": A_NS}
+    for font_set, family in (("majorFont", SANS), ("minorFont", SERIF)):
+        latin = root.find(f".//a:{font_set}/a:latin", ns)
+        latin.attrib.clear()
+        latin.set("typeface", family)
+    for slot in ("accent1", "hlink"):
+        root.find(f".//a:{slot}/a:srgbClr", ns).set("val", ACCENT)
+    return serialize(root)
+
+
+def add_fonts(font_table_xml: bytes) -> bytes:
+    """Font-table entries let Word substitute a similar family if one is missing."""
+    root = parse(font_table_xml)
+    for position, font in enumerate(parse(NEW_FONTS.encode())):
+        root.insert(position, font)
+    return serialize(root)
+
+
+def set_page(document_xml: bytes) -> bytes:
+    """A4 page and margins in the reference's section properties (pandoc copies them)."""
+    # No blank-text removal: the sample text has xml:space="preserve" runs.
+    root = etree.fromstring(document_xml)
+    section = root.find(f"{w('body')}/{w('sectPr')}")
+    for old in section.findall(w("pgSz")) + section.findall(w("pgMar")):
+        section.remove(old)
+    page_size = etree.Element(w("pgSz"), {w(k): v for k, v in PAGE_SIZE.items()})
+    margins = etree.Element(w("pgMar"), {w(k): v for k, v in PAGE_MARGINS.items()})
+    # Schema order: header/footer references, footnotePr, endnotePr, type, pgSz, pgMar ...
+    before = [c for c in section if etree.QName(c).localname in SECTPR_BEFORE_PAGE_SIZE]
+    if before:
+        before[-1].addnext(page_size)
+    else:
+        section.insert(0, page_size)
+    page_size.addnext(margins)
+    return serialize(root, indent=False)
+
+
+def build() -> dict[str, bytes]:
+    """The parts of the house reference.docx."""
+    parts = read_docx_parts(io.BytesIO(default_reference_docx()))
+    parts["word/styles.xml"] = restyle(parts["word/styles.xml"])
+    parts["word/theme/theme1.xml"] = retheme(parts["word/theme/theme1.xml"])
+    parts["word/fontTable.xml"] = add_fonts(parts["word/fontTable.xml"])
+    parts["word/document.xml"] = set_page(parts["word/document.xml"])
+    return parts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="only check that the file is up to date"
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+
+    parts = build()
+    if args.check:
+        with tempfile.TemporaryDirectory() as scratch:
+            fresh = Path(scratch) / "reference.docx"
+            write_docx_zip(fresh, parts)
+            if not args.output.exists() or fresh.read_bytes() != args.output.read_bytes():
+                print(f"{args.output} is stale: run {Path(__file__).name}", file=sys.stderr)
+                return 1
+        print(f"{args.output} is up to date")
+        return 0
+    write_docx_zip(args.output, parts)
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
