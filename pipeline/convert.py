@@ -1,0 +1,62 @@
+"""DOCX and EPUB from the rendered Markdown, with pandoc.
+
+pandoc reads only the Markdown given to it and the brief's own folder
+(``--resource-path``); its output is post-processed: DOCX footnotes become
+native Word endnotes (:mod:`pipeline.docx_endnotes`), the EPUB gets its
+accessibility claim and note structure (:mod:`pipeline.epub`). Both are
+written deterministically for a given SOURCE_DATE_EPOCH.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from .pandoc import run_pandoc
+from .render import PANDOC_MARKDOWN
+
+FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-SemiBold.ttf",
+              "EBGaramond-SemiBoldItalic.ttf", "Inter-Regular.ttf", "Inter-SemiBold.ttf", "Inter-Bold.ttf")
+
+
+def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, endnotes: bool,
+              source_date_epoch: int) -> None:
+    """Write ``out`` from ``markdown``; the long version's notes become endnotes."""
+    from .docx_endnotes import convert_to_endnotes, rezip_deterministic
+
+    args = ["-f", PANDOC_MARKDOWN, "-t", "docx", f"--resource-path={brief_dir.resolve()}",
+            f"--reference-doc={templates_dir / 'docx' / 'reference.docx'}"]
+    if endnotes:
+        args.append("--toc")
+    with tempfile.TemporaryDirectory(prefix="brief-docx-", dir=out.parent) as tmp:
+        raw = Path(tmp) / "pandoc.docx"
+        run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)
+        staged = Path(tmp) / out.name
+        if endnotes:
+            convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch)
+        else:
+            rezip_deterministic(raw, staged, source_date_epoch=source_date_epoch)
+        staged.chmod(0o644)
+        staged.replace(out)
+
+
+def make_epub(markdown: Path, out: Path, *, document: dict, brief_dir: Path, templates_dir: Path,
+              source_date_epoch: int) -> None:
+    """Write the EPUB 3 ``out`` from ``markdown`` with the house stylesheet and fonts."""
+    from .epub import accessibility_metadata, finish_epub
+
+    images = "![" in markdown.read_text(encoding="utf-8")
+    args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}",
+            f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
+    for font in FONT_FILES:
+        args.append(f"--epub-embed-font={templates_dir / 'fonts' / font}")
+    for key, value in accessibility_metadata(document, images).items():
+        for item in value if isinstance(value, list) else [value]:
+            args.append(f"--metadata={key}:{item}")
+    with tempfile.TemporaryDirectory(prefix="brief-epub-", dir=out.parent) as tmp:
+        raw = Path(tmp) / "pandoc.epub"
+        run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)
+        staged = Path(tmp) / out.name
+        finish_epub(raw, staged, source_date_epoch=source_date_epoch)
+        staged.chmod(0o644)
+        staged.replace(out)
