@@ -1,0 +1,117 @@
+# One brief: validate -> render (per variant) -> staged PDF -> final outputs -> manifest.
+# Validation and the page-limit check run in rules whose outputs are
+# intermediates, because Snakemake deletes the outputs of a failed job: the
+# last good final outputs of a broken brief must survive.
+
+
+rule prepare:
+    input:
+        sources=brief_sources,
+        csl=template_files("csl/brief-notes.csl"),
+    output:
+        document=work_path("brief.json"),
+    log:
+        log_path("prepare.log"),
+    params:
+        python=PYTHON,
+        brief=brief_dir,
+    resources:
+        mem_mb=300,
+        runtime=5,
+    shell:
+        "{params.python} -m pipeline.steps --log {log} prepare"
+        " --brief {params.brief} --out {output.document}"
+
+
+rule render:
+    input:
+        document=work_path("brief.json"),
+        templates=template_files("brief.md.j2", "page.html.j2"),
+    output:
+        html=work_path("{slug}-{variant}.html"),
+        html_md=work_path("{slug}-{variant}.html.md"),
+        docx_md=work_path("{slug}-{variant}.docx.md"),
+        epub_md=work_path("{slug}-{variant}.epub.md"),
+    log:
+        log_path("render-{variant}.log"),
+    params:
+        python=PYTHON,
+        brief=brief_dir,
+        out_dir=work_path(""),
+    resources:
+        mem_mb=300,
+        runtime=5,
+    shell:
+        "{params.python} -m pipeline.steps --log {log} render"
+        " --document {input.document} --variant {wildcards.variant}"
+        " --brief {params.brief} --out-dir {params.out_dir}"
+
+
+rule pdf:
+    input:
+        document=work_path("brief.json"),
+        html=work_path("{slug}-{variant}.html"),
+        css=template_files("css/brief.css"),
+        fonts=font_files(),
+        sources=brief_sources,
+    output:
+        pdf=work_path("{slug}-{variant}.pdf"),
+    log:
+        log_path("pdf-{variant}.log"),
+    params:
+        python=PYTHON,
+        brief=brief_dir,
+    resources:
+        mem_mb=500,
+        runtime=10,
+    shell:
+        "{params.python} -m pipeline.steps --log {log} pdf"
+        " --document {input.document} --html {input.html} --variant {wildcards.variant}"
+        " --brief {params.brief} --out {output.pdf}"
+
+
+rule publish:
+    input:
+        document=work_path("brief.json"),
+        staged_pdf=work_path("{slug}-{variant}.pdf"),
+        docx_md=work_path("{slug}-{variant}.docx.md"),
+        epub_md=work_path("{slug}-{variant}.epub.md"),
+        reference_docx=template_files("docx/reference.docx"),
+        epub_css=template_files("css/epub.css"),
+        fonts=font_files(),
+        sources=brief_sources,
+    output:
+        pdf=out_path("{slug}-{variant}.pdf"),
+        docx=out_path("{slug}-{variant}.docx"),
+        epub=out_path("{slug}-{variant}.epub"),
+    log:
+        log_path("publish-{variant}.log"),
+    params:
+        python=PYTHON,
+        brief=brief_dir,
+    resources:
+        mem_mb=400,
+        runtime=10,
+    shell:
+        "{params.python} -m pipeline.steps --log {log} publish"
+        " --document {input.document} --variant {wildcards.variant} --brief {params.brief}"
+        " --staged-pdf {input.staged_pdf} --docx-md {input.docx_md} --epub-md {input.epub_md}"
+        " --out-pdf {output.pdf} --out-docx {output.docx} --out-epub {output.epub}"
+
+
+rule manifest:
+    input:
+        document=work_path("brief.json"),
+        outputs=final_outputs,
+    output:
+        manifest=out_path("manifest.json"),
+    log:
+        log_path("manifest.log"),
+    params:
+        python=PYTHON,
+    resources:
+        mem_mb=200,
+        runtime=5,
+    shell:
+        "{params.python} -m pipeline.steps --log {log} manifest"
+        " --document {input.document} --out {output.manifest} {input.outputs}"

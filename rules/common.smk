@@ -1,0 +1,65 @@
+# Configuration, paths and input functions shared by the rules.
+
+import sys
+from pathlib import Path
+
+from pipeline.content import brief_source_files, discover_briefs
+
+CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
+BUILD_DIR = Path(config.get("build_dir", "build")).resolve()
+TEMPLATES_DIR = Path(workflow.basedir, "templates")
+PYTHON = sys.executable
+VARIANTS = ["short", "long"]
+FORMATS = ["pdf", "docx", "epub"]
+
+SLUGS = [p.name for p in discover_briefs(CONTENT_DIR)]
+if config.get("briefs"):
+    SLUGS = [s for s in SLUGS if s in str(config["briefs"]).split(",")]
+
+
+wildcard_constraints:
+    slug=r"[a-z0-9][a-z0-9-]*",
+    variant="short|long",
+
+
+def work_path(name):
+    """A file in the brief's intermediate folder, with {slug} wildcards."""
+    return str(BUILD_DIR / "{slug}" / ".work" / name)
+
+
+def out_path(name):
+    """A final output of a brief, with {slug} wildcards."""
+    return str(BUILD_DIR / "{slug}" / name)
+
+
+def log_path(name):
+    return str(BUILD_DIR / "{slug}" / ".work" / "logs" / name)
+
+
+def all_manifests():
+    return [str(BUILD_DIR / slug / "manifest.json") for slug in SLUGS]
+
+
+def brief_dir(wildcards):
+    return str(CONTENT_DIR / wildcards.slug)
+
+
+def brief_sources(wildcards):
+    """Every file of the brief: editing any of them rebuilds only this brief."""
+    return [str(p) for p in brief_source_files(CONTENT_DIR / wildcards.slug)]
+
+
+def template_files(*names):
+    return [str(TEMPLATES_DIR / name) for name in names]
+
+
+def font_files():
+    return sorted(str(p) for p in (TEMPLATES_DIR / "fonts").glob("*.ttf"))
+
+
+def final_outputs(wildcards):
+    return [
+        str(BUILD_DIR / wildcards.slug / f"{wildcards.slug}-{variant}.{fmt}")
+        for variant in VARIANTS
+        for fmt in FORMATS
+    ]
