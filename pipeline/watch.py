@@ -1,0 +1,49 @@
+"""``brief watch``: rebuild the briefs whose files change, until interrupted."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+
+def _changed_slugs(changes, content_dir: Path, templates_dir: Path, all_slugs: list[str]) -> set[str]:
+    slugs: set[str] = set()
+    for _, raw in changes:
+        path = Path(raw).resolve()
+        if path.is_relative_to(templates_dir):
+            return set(all_slugs)  # a template change concerns every brief
+        if path.is_relative_to(content_dir):
+            parts = path.relative_to(content_dir).parts
+            if parts and parts[0] in all_slugs:
+                slugs.add(parts[0])
+    return slugs
+
+
+def watch(content_dir: Path, build_dir: Path, slugs: list[str], *, cores: int = 2, debounce_ms: int = 300,
+          verbose: bool = False) -> int:
+    """Build once, then rebuild changed briefs after each save (debounced)."""
+    from watchfiles import watch as watch_files
+
+    from .cli import REPO_DIR, _select, run_build
+
+    templates_dir = (REPO_DIR / "templates").resolve()
+    chosen = [f.name for f in _select(content_dir, slugs)]
+    print(f"watching {len(chosen)} brief{'s' * (len(chosen) != 1)} in {content_dir} (Ctrl-C to stop)", flush=True)
+    run_build(content_dir, build_dir, chosen, cores, verbose)
+    try:
+        for changes in watch_files(content_dir, templates_dir, debounce=debounce_ms, step=50, rust_timeout=0,
+                                   yield_on_timeout=False):
+            current = [f.name for f in _select(content_dir, slugs)] if not slugs else chosen
+            todo = sorted(_changed_slugs(changes, content_dir.resolve(), templates_dir, current))
+            if not todo:
+                continue
+            started = time.time()
+            print(f"change in {', '.join(todo)}: rebuilding", flush=True)
+            status = run_build(content_dir, build_dir, todo, cores, verbose)
+            outcome = "rebuilt" if status == 0 else "failed"
+            print(f"{outcome} {', '.join(todo)} in {time.time() - started:.1f} s", flush=True)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        print("stopped watching")
+    return 0
