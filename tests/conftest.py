@@ -1,0 +1,65 @@
+"""Shared fixtures: one Snakemake build of the sample and the fixture briefs.
+
+Building is the slow part (WeasyPrint, pandoc), so the corpus is built once
+per test session into a temporary folder and every end-to-end test reads the
+outputs from there.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "tests" / "fixtures" / "content"
+SAMPLE = "venezuela-security-forces-drug-routes"
+
+
+@dataclass
+class Corpus:
+    content: Path
+    build: Path
+    result: subprocess.CompletedProcess
+
+    def outputs(self, slug: str) -> Path:
+        return self.build / slug
+
+    def file(self, slug: str, variant: str, fmt: str) -> Path:
+        return self.build / slug / f"{slug}-{variant}.{fmt}"
+
+
+def run_snakemake(content: Path, build: Path, *extra: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the workflow as a user would, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--config", f"content_dir={content}",
+         f"build_dir={build}", *extra],
+        cwd=REPO, capture_output=True, text=True, env=env,
+    )
+
+
+def copy_corpus(dest: Path) -> Path:
+    """The sample, the mini and es-bib fixtures, and a generated big brief."""
+    sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+    from make_big_brief import make_big_brief
+
+    dest.mkdir(parents=True)
+    shutil.copytree(REPO / "content" / SAMPLE, dest / SAMPLE)
+    for name in ("mini", "es-bib"):
+        shutil.copytree(FIXTURES / name, dest / name)
+    make_big_brief(dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory) -> Corpus:
+    root = tmp_path_factory.mktemp("corpus")
+    content = copy_corpus(root / "content")
+    build = root / "build"
+    result = run_snakemake(content, build)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return Corpus(content, build, result)
