@@ -19,15 +19,19 @@ FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-Sem
               "EBGaramond-SemiBoldItalic.ttf", "Inter-Regular.ttf", "Inter-SemiBold.ttf", "Inter-Bold.ttf")
 
 
+REFERENCE_DOCX = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
+
+
 def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, endnotes: bool,
-              source_date_epoch: int) -> None:
-    """Write ``out`` from ``markdown``; the long version's notes become endnotes."""
+              source_date_epoch: int, page_size: str = "A4") -> None:
+    """Write ``out`` from ``markdown``; the long version's notes become endnotes.
+
+    The reference document for the page size carries the styles and the page.
+    """
     from .docx_endnotes import convert_to_endnotes, rezip_deterministic
 
     args = ["-f", PANDOC_MARKDOWN, "-t", "docx", f"--resource-path={brief_dir.resolve()}",
-            f"--reference-doc={templates_dir / 'docx' / 'reference.docx'}"]
-    if endnotes:
-        args.append("--toc")
+            f"--reference-doc={templates_dir / 'docx' / REFERENCE_DOCX[page_size]}"]
     with tempfile.TemporaryDirectory(prefix="brief-docx-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.docx"
         run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)

@@ -79,7 +79,7 @@ def publish(document_path: Path, variant: str, brief_dir: Path, staged_pdf: Path
     document = read_document(document_path)
     epoch = source_date_epoch(document)
     make_docx(docx_md, out_docx, brief_dir=brief_dir, templates_dir=templates_dir,
-              endnotes=variant == "long", source_date_epoch=epoch)
+              endnotes=variant == "long", source_date_epoch=epoch, page_size=document["meta"]["page_size"])
     make_epub(epub_md, out_epub, document=document, brief_dir=brief_dir, templates_dir=templates_dir,
               source_date_epoch=epoch)
     tmp = out_pdf.with_name(f".{out_pdf.name}.part")

@@ -76,7 +76,7 @@ rule publish:
         staged_pdf=work_path("{slug}-{variant}.pdf"),
         docx_md=work_path("{slug}-{variant}.docx.md"),
         epub_md=work_path("{slug}-{variant}.epub.md"),
-        reference_docx=template_files("docx/reference.docx"),
+        reference_docx=template_files("docx/reference.docx", "docx/reference-letter.docx"),
         epub_css=template_files("css/epub.css"),
         fonts=font_files(),
         sources=brief_sources,

@@ -50,7 +50,6 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
 
 from pipeline.docx_endnotes import XML_DECLARATION, read_docx_parts, write_docx_zip  # noqa: E402
 
-OUTPUT = HERE / "reference.docx"
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -68,8 +67,10 @@ HEADING_LINE = 264  # 1.1
 NOTE_LINE = 276  # 1.15
 NOTE_INDENT = 397  # 7 mm: room for a hanging note number up to 999
 
-# A4 with 25 mm top/bottom and 30 mm side margins (about 75 characters a line).
-PAGE_SIZE = {"w": "11906", "h": "16838"}
+# A4 (reference.docx) or Letter (reference-letter.docx), with 25 mm top/bottom
+# and 30 mm side margins (about 75 characters a line).
+PAGE_SIZES = {"A4": {"w": "11906", "h": "16838"}, "Letter": {"w": "12240", "h": "15840"}}
+OUTPUTS = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
 PAGE_MARGINS = {
     "top": "1417",
     "right": "1701",
@@ -343,14 +344,14 @@ def add_fonts(font_table_xml: bytes) -> bytes:
     return serialize(root)
 
 
-def set_page(document_xml: bytes) -> bytes:
-    """A4 page and margins in the reference's section properties (pandoc copies them)."""
+def set_page(document_xml: bytes, page: str = "A4") -> bytes:
+    """Page size and margins in the reference's section properties (pandoc copies them)."""
     # No blank-text removal: the sample text has xml:space="preserve" runs.
     root = etree.fromstring(document_xml)
     section = root.find(f"{w('body')}/{w('sectPr')}")
     for old in section.findall(w("pgSz")) + section.findall(w("pgMar")):
         section.remove(old)
-    page_size = etree.Element(w("pgSz"), {w(k): v for k, v in PAGE_SIZE.items()})
+    page_size = etree.Element(w("pgSz"), {w(k): v for k, v in PAGE_SIZES[page].items()})
     margins = etree.Element(w("pgMar"), {w(k): v for k, v in PAGE_MARGINS.items()})
     # Schema order: header/footer references, footnotePr, endnotePr, type, pgSz, pgMar ...
     before = [c for c in section if etree.QName(c).localname in SECTPR_BEFORE_PAGE_SIZE]
@@ -362,37 +363,41 @@ def set_page(document_xml: bytes) -> bytes:
     return serialize(root, indent=False)
 
 
-def build() -> dict[str, bytes]:
-    """The parts of the house reference.docx."""
+def build(page: str = "A4") -> dict[str, bytes]:
+    """The parts of the house reference document for ``page`` size."""
     parts = read_docx_parts(io.BytesIO(default_reference_docx()))
     parts["word/styles.xml"] = restyle(parts["word/styles.xml"])
     parts["word/theme/theme1.xml"] = retheme(parts["word/theme/theme1.xml"])
     parts["word/fontTable.xml"] = add_fonts(parts["word/fontTable.xml"])
-    parts["word/document.xml"] = set_page(parts["word/document.xml"])
+    parts["word/document.xml"] = set_page(parts["word/document.xml"], page)
     return parts
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--check", action="store_true", help="only check that the file is up to date"
+        "--check", action="store_true", help="only check that the files are up to date"
     )
-    parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument("--output-dir", type=Path, default=HERE)
     args = parser.parse_args(argv)
 
-    parts = build()
-    if args.check:
-        with tempfile.TemporaryDirectory() as scratch:
-            fresh = Path(scratch) / "reference.docx"
-            write_docx_zip(fresh, parts)
-            if not args.output.exists() or fresh.read_bytes() != args.output.read_bytes():
-                print(f"{args.output} is stale: run {Path(__file__).name}", file=sys.stderr)
-                return 1
-        print(f"{args.output} is up to date")
-        return 0
-    write_docx_zip(args.output, parts)
-    print(f"wrote {args.output}")
-    return 0
+    stale = 0
+    for page, name in OUTPUTS.items():
+        output = args.output_dir / name
+        parts = build(page)
+        if args.check:
+            with tempfile.TemporaryDirectory() as scratch:
+                fresh = Path(scratch) / name
+                write_docx_zip(fresh, parts)
+                if not output.exists() or fresh.read_bytes() != output.read_bytes():
+                    print(f"{output} is stale: run {Path(__file__).name}", file=sys.stderr)
+                    stale = 1
+                else:
+                    print(f"{output} is up to date")
+            continue
+        write_docx_zip(output, parts)
+        print(f"wrote {output}")
+    return stale
 
 
 if __name__ == "__main__":
