@@ -47,6 +47,7 @@ def _environment(templates_dir: str) -> jinja2.Environment:
     )
     env.filters["md_escape"] = md_escape
     env.filters["yaml_str"] = yaml_str
+    env.filters["smart"] = smart_quotes
     return env
 
 
@@ -59,6 +60,21 @@ def md_escape(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def smart_quotes(text) -> str:
+    """Typographic quotes and apostrophes, as pandoc's smart extension makes them.
+
+    The PDF's title block and contents come from metadata, not through pandoc;
+    this keeps them the same as the headings pandoc renders and the DOCX/EPUB.
+    """
+    if text is None:
+        return text
+    text = re.sub(r"(?<=\w)'", "’", str(text))
+    text = re.sub(r"'(?=\w)", "‘", text)
+    text = text.replace("'", "’")
+    text = re.sub(r'"(?=\w)', "“", text)
+    return text.replace('"', "”")
 
 
 def yaml_str(text: str) -> str:
