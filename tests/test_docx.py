@@ -1,0 +1,137 @@
+"""The DOCX files: Word's styles, core properties, native endnotes, LibreOffice."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import docx
+import pytest
+
+from conftest import SAMPLE
+from outputs import NS, docx_paragraphs, docx_parts, docx_xml
+from pipeline.render import smart_quotes
+
+BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+W = NS["w"]
+
+
+def document_json(corpus, slug):
+    return json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
+
+
+def docx_citation_sequence(path) -> list[int]:
+    """Note numbers of the citations in reading order: endnote references and NOTEREF fields."""
+    endnotes = docx_xml(path, "word/endnotes.xml")
+    order = [n.get(f"{{{W}}}id") for n in endnotes.findall("w:endnote", NS)
+             if n.get(f"{{{W}}}type") is None]
+    number_of = {note_id: index for index, note_id in enumerate(order, start=1)}
+    sequence = []
+    for element in docx_xml(path).iter(f"{{{W}}}endnoteReference", f"{{{W}}}instrText"):
+        if element.tag == f"{{{W}}}endnoteReference":
+            sequence.append(number_of[element.get(f"{{{W}}}id")])
+        elif "NOTEREF" in (element.text or ""):
+            sequence.append(int(re.search(r"_RefEn_n(\d+)", element.text).group(1)))
+    return sequence
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_core_properties(corpus, slug):
+    meta = document_json(corpus, slug)["meta"]
+    for variant in ("short", "long"):
+        props = docx.Document(corpus.file(slug, variant, "docx")).core_properties
+        assert props.title == smart_quotes(meta["title"])
+        assert props.author == "; ".join(a["name"] for a in meta["authors"]) or not meta["authors"]
+        assert props.language == meta["language"]
+        for keyword in meta["keywords"]:
+            assert keyword in props.keywords
+        if meta.get("question"):
+            assert props.subject == smart_quotes(meta["question"])
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_built_in_styles_carry_the_structure(corpus, slug):
+    document = document_json(corpus, slug)
+    paragraphs = docx_paragraphs(corpus.file(slug, "long", "docx"))
+    styles = [style for style, _ in paragraphs]
+    assert styles[0] == "Title"
+    headings = [text for style, text in paragraphs if style == "Heading1"]
+    expected = [document["labels"]["summary"]] + [smart_quotes(f"{s['number']}. {s['title']}") for s in document["sections"]]
+    assert headings == expected
+    # the look comes from the reference document's styles, not direct formatting
+    body = docx_xml(corpus.file(slug, "long", "docx"))
+    assert not body.findall(".//w:r/w:rPr/w:rFonts", NS)
+    assert not body.findall(".//w:r/w:rPr/w:sz", NS)
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_long_docx_has_native_endnotes_in_order(corpus, slug):
+    document = document_json(corpus, slug)
+    path = corpus.file(slug, "long", "docx")
+    assert "word/endnotes.xml" in docx_parts(path)
+    endnotes = docx_xml(path, "word/endnotes.xml")
+    notes = [n for n in endnotes.findall("w:endnote", NS) if n.get(f"{{{W}}}type") is None]
+    assert len(notes) == len(document["notes"])
+    body = docx_xml(path)
+    assert len(body.findall(".//w:endnoteReference", NS)) == len(document["notes"])
+    assert not body.findall(".//w:footnoteReference", NS)
+    # numbering: first citation order, the same as the intermediate's citations
+    expected = [item["number"] for group in document["citations"] for item in group["items"]]
+    assert docx_citation_sequence(path) == expected
+    settings = docx_xml(path, "word/settings.xml")
+    assert settings.find("w:endnotePr/w:numFmt", NS).get(f"{{{W}}}val") == "decimal"
+
+
+def test_sample_endnote_texts(corpus):
+    endnotes = docx_xml(corpus.file(SAMPLE, "long", "docx"), "word/endnotes.xml")
+    texts = ["".join(t.text or "" for t in n.iter(f"{{{W}}}t"))
+             for n in endnotes.findall("w:endnote", NS) if n.get(f"{{{W}}}type") is None]
+    for number, text in enumerate(texts, start=1):
+        assert f"Unnamed source {number} of the original reporting" in text
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_short_docx_has_no_notes_or_markers(corpus, slug):
+    path = corpus.file(slug, "short", "docx")
+    body = docx_xml(path)
+    assert not body.findall(".//w:endnoteReference", NS)
+    assert not body.findall(".//w:footnoteReference", NS)
+    text = " ".join(t for _, t in docx_paragraphs(path))
+    assert not re.search(r"\[\d+(, [^\]]+)?\]", text)
+    assert "Key points" in text or "Puntos clave" in text
+
+
+def test_letter_page_size_follows_brief(corpus):
+    for slug, width in (("mini", "12240"), (SAMPLE, "11906")):
+        section = docx_xml(corpus.file(slug, "long", "docx")).find(".//w:body/w:sectPr/w:pgSz", NS)
+        assert section.get(f"{{{W}}}w") == width
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_every_docx_and_shows_the_same_numbers(corpus, tmp_path):
+    from outputs import pdf_text
+
+    files = [corpus.file(slug, variant, "docx") for slug in BRIEFS for variant in ("short", "long")]
+    subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), *map(str, files)],
+        capture_output=True, text=True, timeout=600,
+    )
+    for path in files:
+        converted = tmp_path / f"{path.stem}.pdf"
+        # LibreOffice exits 0 even when it cannot load a file: the PDF must exist.
+        assert converted.exists(), f"LibreOffice could not convert {path.name}"
+        text = " ".join(pdf_text(converted).split())
+        if path.stem.endswith("-long"):
+            ours = " ".join(pdf_text(corpus.file(path.stem.rsplit("-", 1)[0], "long", "pdf")).split())
+            assert marker_numbers(text) == marker_numbers(ours), path.name
+            assert not re.search(r"\b(ii|iii|iv)\b\s", text[-2000:])  # endnotes are not roman
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Note numbers shown in bracketed citation markers, in order."""
+    numbers = []
+    for group in re.findall(r"\[(\d+(?:, [^\[\]]{1,30}?)*)\]", text):
+        numbers += [int(part) for part in group.split(", ") if part.isdigit()]
+    return numbers

@@ -1,0 +1,75 @@
+"""One publication in three formats: the same sections, notes and note numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import SAMPLE
+from outputs import NS, epub_documents, text_of
+from pipeline.render import smart_quotes
+from test_docx import docx_citation_sequence
+from outputs import docx_paragraphs, docx_xml
+from test_pdf import note_link_sequence
+
+BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+
+
+def pdf_section_titles(path) -> list[str]:
+    outline = [item.title for item in PdfReader(path).outline if not isinstance(item, list)]
+    return [t for t in outline if t[:1].isdigit()]
+
+
+def epub_section_titles(path) -> list[str]:
+    titles = []
+    for _, root in epub_documents(path):
+        for heading in root.iter(f"{{{NS['x']}}}h1"):
+            text = text_of(heading)
+            if text[:1].isdigit():
+                titles.append(text)
+    return titles
+
+
+def epub_citation_sequence(path) -> list[int]:
+    numbers = []
+    for _, root in epub_documents(path):
+        for link in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+            assert link.get("role") == "doc-noteref"
+            numbers.append(int(link.get("href").rsplit("#note-", 1)[1]))
+            assert text_of(link) == str(numbers[-1])
+    return numbers
+
+
+def epub_note_count(path) -> int:
+    return sum(len(root.xpath("//x:li[@epub:type='endnote']", namespaces=NS)) for _, root in epub_documents(path))
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_long_versions_agree(corpus, slug):
+    document = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
+    expected_titles = [smart_quotes(f"{s['number']}. {s['title']}") for s in document["sections"]]
+    pdf, docx_file, epub = (corpus.file(slug, "long", fmt) for fmt in ("pdf", "docx", "epub"))
+
+    docx_titles = [t for style, t in docx_paragraphs(docx_file) if style == "Heading1" and t[:1].isdigit()]
+    assert pdf_section_titles(pdf) == expected_titles
+    assert docx_titles == expected_titles
+    assert epub_section_titles(epub) == expected_titles
+
+    notes = len(document["notes"])
+    endnotes = docx_xml(docx_file, "word/endnotes.xml").findall("w:endnote", NS)
+    assert len([n for n in endnotes if n.get(f"{{{NS['w']}}}type") is None]) == notes
+    assert epub_note_count(epub) == notes
+    assert len(set(note_link_sequence(pdf))) == notes
+
+    expected = [item["number"] for group in document["citations"] for item in group["items"]]
+    assert note_link_sequence(pdf) == expected
+    assert docx_citation_sequence(docx_file) == expected
+    assert epub_citation_sequence(epub) == expected
+
+
+def test_sample_numbers_match_the_seed(corpus):
+    """The seed's [n] marks map to src-n, numbered by first citation: note n is src-n."""
+    document = json.loads((corpus.build / SAMPLE / ".work" / "brief.json").read_text())
+    assert [n["key"] for n in document["notes"]] == [f"src-{n:02d}" for n in range(1, 14)]
