@@ -8,6 +8,6 @@ include: "rules/brief.smk"
 
 
 rule all:
+    default_target: True
     input:
         manifests=all_manifests(),
-    default_target: True

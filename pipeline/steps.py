@@ -40,21 +40,23 @@ def prepare(brief_dir: Path, out: Path, templates_dir: Path = TEMPLATES_DIR) -> 
     return document["warnings"]
 
 
-def render(document_path: Path, variant: str, brief_dir: Path, out_dir: Path,
+def render(document_path: Path, variant: str, brief_dir: Path, outputs: dict[str, Path],
            templates_dir: Path = TEMPLATES_DIR) -> None:
-    """Write <slug>-<variant>.{html,docx.md,epub.md} for one variant."""
+    """Write one variant's HTML page and its Markdown for html, docx and epub.
+
+    ``outputs`` maps "html", "html_md", "docx_md" and "epub_md" to paths.
+    """
     from .document import read_document
     from .fsutil import write_text_atomic
     from .render import markdown_to_html, render_markdown, render_page
 
     document = read_document(document_path)
-    stem = out_dir / f"{document['slug']}-{variant}"
     for target in ("docx", "epub"):
-        write_text_atomic(Path(f"{stem}.{target}.md"), render_markdown(document, variant, target, templates_dir))
+        write_text_atomic(outputs[f"{target}_md"], render_markdown(document, variant, target, templates_dir))
     html_md = render_markdown(document, variant, "html", templates_dir)
-    write_text_atomic(Path(f"{stem}.html.md"), html_md)
+    write_text_atomic(outputs["html_md"], html_md)
     page = render_page(document, variant, markdown_to_html(html_md, brief_dir), templates_dir)
-    write_text_atomic(Path(f"{stem}.html"), page)
+    write_text_atomic(outputs["html"], page)
 
 
 def pdf(document_path: Path, html: Path, variant: str, brief_dir: Path, out: Path,
@@ -105,7 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--document", type=Path, required=True)
     p.add_argument("--variant", choices=("short", "long"), required=True)
     p.add_argument("--brief", type=Path, required=True)
-    p.add_argument("--out-dir", type=Path, required=True)
+    for name in ("html", "html-md", "docx-md", "epub-md"):
+        p.add_argument(f"--{name}", type=Path, required=True)
     p = sub.add_parser("pdf", help="render one variant's PDF")
     p.add_argument("--document", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.step == "prepare":
             messages += prepare(args.brief, args.out)
         elif args.step == "render":
-            render(args.document, args.variant, args.brief, args.out_dir)
+            render(args.document, args.variant, args.brief,
+                   {"html": args.html, "html_md": args.html_md, "docx_md": args.docx_md, "epub_md": args.epub_md})
         elif args.step == "pdf":
             pdf(args.document, args.html, args.variant, args.brief, args.out)
         elif args.step == "publish":

@@ -12,12 +12,14 @@ rule prepare:
         document=work_path("brief.json"),
     log:
         log_path("prepare.log"),
-    params:
-        python=PYTHON,
-        brief=brief_dir,
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=300,
         runtime=5,
+    params:
+        python=PYTHON,
+        brief=brief_dir,
     shell:
         "{params.python} -m pipeline.steps --log {log} prepare"
         " --brief {params.brief} --out {output.document}"
@@ -34,17 +36,19 @@ rule render:
         epub_md=work_path("{slug}-{variant}.epub.md"),
     log:
         log_path("render-{variant}.log"),
-    params:
-        python=PYTHON,
-        brief=brief_dir,
-        out_dir=work_path(""),
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=300,
         runtime=5,
+    params:
+        python=PYTHON,
+        brief=brief_dir,
     shell:
         "{params.python} -m pipeline.steps --log {log} render"
         " --document {input.document} --variant {wildcards.variant}"
-        " --brief {params.brief} --out-dir {params.out_dir}"
+        " --brief {params.brief} --html {output.html} --html-md {output.html_md}"
+        " --docx-md {output.docx_md} --epub-md {output.epub_md}"
 
 
 rule pdf:
@@ -58,12 +62,14 @@ rule pdf:
         pdf=work_path("{slug}-{variant}.pdf"),
     log:
         log_path("pdf-{variant}.log"),
-    params:
-        python=PYTHON,
-        brief=brief_dir,
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=500,
         runtime=10,
+    params:
+        python=PYTHON,
+        brief=brief_dir,
     shell:
         "{params.python} -m pipeline.steps --log {log} pdf"
         " --document {input.document} --html {input.html} --variant {wildcards.variant}"
@@ -76,7 +82,9 @@ rule publish:
         staged_pdf=work_path("{slug}-{variant}.pdf"),
         docx_md=work_path("{slug}-{variant}.docx.md"),
         epub_md=work_path("{slug}-{variant}.epub.md"),
-        reference_docx=template_files("docx/reference.docx", "docx/reference-letter.docx"),
+        reference_docx=template_files(
+            "docx/reference.docx", "docx/reference-letter.docx"
+        ),
         epub_css=template_files("css/epub.css"),
         fonts=font_files(),
         sources=brief_sources,
@@ -86,12 +94,14 @@ rule publish:
         epub=out_path("{slug}-{variant}.epub"),
     log:
         log_path("publish-{variant}.log"),
-    params:
-        python=PYTHON,
-        brief=brief_dir,
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=400,
         runtime=10,
+    params:
+        python=PYTHON,
+        brief=brief_dir,
     shell:
         "{params.python} -m pipeline.steps --log {log} publish"
         " --document {input.document} --variant {wildcards.variant} --brief {params.brief}"
@@ -107,11 +117,13 @@ rule manifest:
         manifest=out_path("manifest.json"),
     log:
         log_path("manifest.log"),
-    params:
-        python=PYTHON,
+    conda:
+        CONDA_ENV
     resources:
         mem_mb=200,
         runtime=5,
+    params:
+        python=PYTHON,
     shell:
         "{params.python} -m pipeline.steps --log {log} manifest"
         " --document {input.document} --out {output.manifest} {input.outputs}"

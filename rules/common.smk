@@ -8,7 +8,9 @@ from pipeline.content import brief_source_files, discover_briefs
 CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
 BUILD_DIR = Path(config.get("build_dir", "build")).resolve()
 TEMPLATES_DIR = Path(workflow.basedir, "templates")
-PYTHON = sys.executable
+# The interpreter of the jobs: the one running Snakemake (.venv), unless set.
+PYTHON = config.get("python", sys.executable)
+CONDA_ENV = str(Path(workflow.basedir, "envs", "brief.yaml"))
 VARIANTS = ["short", "long"]
 FORMATS = ["pdf", "docx", "epub"]
 
