@@ -16,24 +16,34 @@ from .errors import PageLimitError
 from .fsutil import write_bytes_atomic
 
 
-def confined_fetcher(allowed: list[Path]):
-    """A WeasyPrint URL fetcher that serves only local files below ``allowed``.
+# The document sees its folders under fixed virtual paths: no file outside
+# them can be named, and the PDF does not depend on where the brief or the
+# checkout lives (WeasyPrint names image resources after their URL).
+BRIEF_URL = "file:///brief/"
+TEMPLATES_URL = "file:///templates/"
 
-    Anything else (http, data outside, file elsewhere) stops the rendering.
+
+def confined_fetcher(roots: dict[str, Path]):
+    """A WeasyPrint URL fetcher serving only files below the virtual ``roots``.
+
+    ``roots`` maps URL prefixes such as ``file:///brief/`` to real folders;
+    any other URL (http, data outside, file elsewhere) stops the rendering.
     """
-    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, path2url
 
-    roots = [p.resolve() for p in allowed]
+    real_roots = {prefix: folder.resolve() for prefix, folder in roots.items()}
 
     class ConfinedFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            parsed = urlparse(url)
-            if parsed.scheme != "file":
-                raise FatalURLFetchingError(f"refused to fetch {url}: only files inside the brief folder may be used")
-            path = Path(unquote(parsed.path)).resolve()
-            if not any(path.is_relative_to(root) for root in roots):
-                raise FatalURLFetchingError(f"refused to read {path}: it is outside the brief folder")
-            return super().fetch(url, headers)
+            for prefix, folder in real_roots.items():
+                if url.startswith(prefix):
+                    path = (folder / unquote(urlparse(url).path[len(urlparse(prefix).path):])).resolve()
+                    if not path.is_relative_to(folder):
+                        break
+                    response = super().fetch(path2url(str(path)), headers)
+                    response.url = url
+                    return response
+            raise FatalURLFetchingError(f"refused to fetch {url}: only files inside the brief folder may be used")
 
     return ConfinedFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
@@ -48,17 +58,12 @@ def render_pdf(html_path: Path, pdf_path: Path, *, brief_dir: Path, templates_di
     import weasyprint
     import weasyprint.text.fonts
 
-    fetcher = confined_fetcher([brief_dir, templates_dir, html_path.parent])
-    html = weasyprint.HTML(
-        string=html_path.read_text(encoding="utf-8"),
-        base_url=str(brief_dir.resolve()) + "/",
-        url_fetcher=fetcher,
-    )
+    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir})
+    html = weasyprint.HTML(string=html_path.read_text(encoding="utf-8"), base_url=BRIEF_URL, url_fetcher=fetcher)
     # @font-face rules only take effect through a FontConfiguration shared by
     # the stylesheet and the rendering.
     font_config = weasyprint.text.fonts.FontConfiguration()
-    stylesheet = weasyprint.CSS(filename=str(templates_dir / "css" / "brief.css"), url_fetcher=fetcher,
-                                font_config=font_config)
+    stylesheet = weasyprint.CSS(url=f"{TEMPLATES_URL}css/brief.css", url_fetcher=fetcher, font_config=font_config)
     document = html.render(stylesheets=[stylesheet], font_config=font_config)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
