@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .content import SLUG_RE, discover_briefs, load_brief
 from .errors import ContentError
+from .steps import DONE
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,15 +69,44 @@ def cmd_check(args) -> int:
     return 1 if errors else 0
 
 
-def snakemake_command(content_dir: Path, build_dir: Path, slugs: list[str], cores: int, verbose: bool) -> list[str]:
+def snakemake_command(content_dir: Path, build_dir: Path, slugs: list[str], cores: int) -> list[str]:
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO_DIR / "Snakefile"),
                "--directory", str(REPO_DIR), "--cores", str(cores), "--keep-going",
                "--config", f"content_dir={content_dir}", f"build_dir={build_dir}"]
     if slugs:
         command.append(f"briefs={','.join(slugs)}")
-    if not verbose:
-        command += ["--quiet", "rules", "host", "reason"]
     return command
+
+
+# Lines of Snakemake's output that `brief build` shows without --verbose:
+# the steps' own progress and problem lines, the step counter, and the outcome.
+_COUNTER = re.compile(r"^(\d+) of (\d+) steps")
+_TOTAL = re.compile(r"^total\s+(\d+)\s*$")  # last row of Snakemake's "Job stats" table
+_PROBLEM = re.compile(r"^\S.*?: (error|warning): ")
+
+
+def _run_snakemake(command: list[str], verbose: bool) -> int:
+    """Run Snakemake; without ``verbose`` show only the lines a person needs."""
+    if verbose:
+        return subprocess.run(command).returncode
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    done, total = 0, 0
+    for line in process.stdout:
+        line = line.rstrip("\n")
+        counter = _COUNTER.match(line)
+        planned = _TOTAL.match(line)
+        if planned:
+            total = int(planned.group(1))
+        elif counter:
+            done, total = int(counter.group(1)), int(counter.group(2))
+        elif line.startswith(DONE):
+            # Snakemake counts a job after it ends: this line is the next one.
+            print(f"[{min(done + 1, total or done + 1)}/{total or '?'}] {line[2:]}", flush=True)
+        elif line.startswith("Nothing to be done"):
+            print("nothing to do: every output is up to date", flush=True)
+        elif _PROBLEM.match(line):
+            print(line, flush=True)
+    return process.wait()
 
 
 def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int = 2, verbose: bool = False) -> int:
@@ -86,7 +117,7 @@ def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int =
     failed = sorted({f.name for f in folders} - set(good))
     status = 0
     if good:
-        status = subprocess.run(snakemake_command(content_dir, build_dir, good, cores, verbose)).returncode
+        status = _run_snakemake(snakemake_command(content_dir, build_dir, good, cores), verbose)
     _print_summary(build_dir, good, started)
     if failed:
         print(f"brief: {len(failed)} brief{'s' * (len(failed) != 1)} not built because of content errors: "

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import ContentError, PageLimitError
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+DONE = "\u2713"  # marks a step's progress line; `brief build` shows these
 
 
 def source_date_epoch(document: dict) -> int:
@@ -99,6 +100,7 @@ def manifest(document_path: Path, outputs: list[Path], out: Path) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline.steps", description=__doc__)
     parser.add_argument("--log", type=Path, help="also write messages to this file")
+    parser.add_argument("--templates", type=Path, default=TEMPLATES_DIR, help="the templates folder")
     sub = parser.add_subparsers(dest="step", required=True)
     p = sub.add_parser("prepare", help="validate a brief and write its intermediate JSON")
     p.add_argument("--brief", type=Path, required=True)
@@ -130,19 +132,26 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     messages: list[str] = []
     status = 0
+    slug = (args.brief.name if getattr(args, "brief", None) else args.document.parent.parent.name)
     try:
         if args.step == "prepare":
-            messages += prepare(args.brief, args.out)
+            messages += prepare(args.brief, args.out, args.templates)
+            messages.append(f"{DONE} {slug}: checked and prepared")
         elif args.step == "render":
             render(args.document, args.variant, args.brief,
-                   {"html": args.html, "html_md": args.html_md, "docx_md": args.docx_md, "epub_md": args.epub_md})
+                   {"html": args.html, "html_md": args.html_md, "docx_md": args.docx_md, "epub_md": args.epub_md},
+                   args.templates)
+            messages.append(f"{DONE} {slug}: {args.variant} version rendered")
         elif args.step == "pdf":
-            pdf(args.document, args.html, args.variant, args.brief, args.out)
+            pages = pdf(args.document, args.html, args.variant, args.brief, args.out, args.templates)
+            messages.append(f"{DONE} {slug}: {args.variant} PDF laid out, {pages} page{'s' * (pages != 1)}")
         elif args.step == "publish":
             publish(args.document, args.variant, args.brief, args.staged_pdf, args.docx_md, args.epub_md,
-                    args.out_pdf, args.out_docx, args.out_epub)
+                    args.out_pdf, args.out_docx, args.out_epub, args.templates)
+            messages.append(f"{DONE} {slug}: {args.variant} PDF, DOCX and EPUB written")
         elif args.step == "manifest":
             manifest(args.document, args.outputs, args.out)
+            messages.append(f"{DONE} {slug}: manifest.json written")
     except ContentError as exc:
         messages += [problem.format() for problem in exc.problems]
         status = 1

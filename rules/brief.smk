@@ -19,9 +19,10 @@ rule prepare:
         runtime=5,
     params:
         python=PYTHON,
+        templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} prepare"
+        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} prepare"
         " --brief {params.brief} --out {output.document}"
 
 
@@ -43,9 +44,10 @@ rule render:
         runtime=5,
     params:
         python=PYTHON,
+        templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} render"
+        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} render"
         " --document {input.document} --variant {wildcards.variant}"
         " --brief {params.brief} --html {output.html} --html-md {output.html_md}"
         " --docx-md {output.docx_md} --epub-md {output.epub_md}"
@@ -69,9 +71,10 @@ rule pdf:
         runtime=10,
     params:
         python=PYTHON,
+        templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} pdf"
+        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} pdf"
         " --document {input.document} --html {input.html} --variant {wildcards.variant}"
         " --brief {params.brief} --out {output.pdf}"
 
@@ -101,9 +104,10 @@ rule publish:
         runtime=10,
     params:
         python=PYTHON,
+        templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} publish"
+        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} publish"
         " --document {input.document} --variant {wildcards.variant} --brief {params.brief}"
         " --staged-pdf {input.staged_pdf} --docx-md {input.docx_md} --epub-md {input.epub_md}"
         " --out-pdf {output.pdf} --out-docx {output.docx} --out-epub {output.epub}"
@@ -124,6 +128,7 @@ rule manifest:
         runtime=5,
     params:
         python=PYTHON,
+        templates=TEMPLATES_DIR,
     shell:
-        "{params.python} -m pipeline.steps --log {log} manifest"
+        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} manifest"
         " --document {input.document} --out {output.manifest} {input.outputs}"
