@@ -1,0 +1,164 @@
+"""The editors' loop: incremental rebuilds, broken briefs, identical rebuilds.
+
+One small corpus (the mini and es-bib fixtures) is built once for this module
+and then edited step by step; the workflow files are copied next to it so
+that template edits do not touch the repository.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO
+
+FINALS = [f"{v}.{f}" for v in ("short", "long") for f in ("pdf", "docx", "epub")]
+
+
+def snapshot(build: Path, slug: str) -> dict[str, tuple[str, int]]:
+    """sha256 and mtime (ns) of a brief's final outputs and manifest."""
+    files = [build / slug / f"{slug}-{name}" for name in FINALS] + [build / slug / "manifest.json"]
+    return {p.name: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in files}
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = root
+        self.workflow = root / "workflow"
+        self.content = root / "content"
+        self.build = root / "build"
+        self.workflow.mkdir()
+        shutil.copy(REPO / "Snakefile", self.workflow)
+        for name in ("rules", "templates", "profiles", "envs"):
+            shutil.copytree(REPO / name, self.workflow / name)
+        for name in ("mini", "es-bib"):
+            shutil.copytree(FIXTURES / name, self.content / name)
+
+    def run(self) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "snakemake", "--snakefile", str(self.workflow / "Snakefile"),
+             "--directory", str(self.workflow), "--cores", "2",
+             "--config", f"content_dir={self.content}", f"build_dir={self.build}"],
+            capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> Workspace:
+    ws = Workspace(tmp_path_factory.mktemp("editing"))
+    result = ws.run()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return ws
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_1_noop_rebuild_does_nothing_and_says_so(ws):
+    before = {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")}
+    result = ws.run()
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+    assert {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")} == before
+
+
+def test_2_editing_one_section_rebuilds_only_that_brief(ws):
+    other = snapshot(ws.build, "es-bib")
+    mine = snapshot(ws.build, "mini")
+    edit(ws.content / "mini" / "sections" / "02-riders.md", "barely moved", "hardly moved")
+    result = ws.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert snapshot(ws.build, "es-bib") == other
+    rebuilt = snapshot(ws.build, "mini")
+    assert all(rebuilt[name][1] != mine[name][1] for name in rebuilt)
+    assert rebuilt["mini-long.pdf"][0] != mine["mini-long.pdf"][0]
+
+
+def test_3_broken_brief_keeps_its_outputs_and_others_still_build(ws):
+    broken_before = snapshot(ws.build, "mini")
+    good_before = snapshot(ws.build, "es-bib")
+    edit(ws.content / "mini" / "sections" / "01-costs.md", "[@harbour-board-2022, p. 12]", "[@harbour-bord-2022, p. 12]")
+    edit(ws.content / "es-bib" / "summary.md", "\n", " \n\nUna frase más.\n")
+    result = ws.run()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert ("mini/sections/01-costs.md:6: error: unknown citation id 'harbour-bord-2022' "
+            "(did you mean 'harbour-board-2022'?)") in output
+    assert "Traceback" not in output
+    assert snapshot(ws.build, "mini") == broken_before  # same bytes and times
+    rebuilt = snapshot(ws.build, "es-bib")
+    assert rebuilt["es-bib-long.pdf"] != good_before["es-bib-long.pdf"]
+    # fix it: the brief builds again
+    edit(ws.content / "mini" / "sections" / "01-costs.md", "harbour-bord-2022", "harbour-board-2022")
+    assert ws.run().returncode == 0
+
+
+def test_4_short_version_over_its_limit_fails_and_keeps_short_outputs(ws):
+    before = snapshot(ws.build, "mini")
+    edit(ws.content / "mini" / "brief.yaml", "page_size: Letter", "page_size: Letter\nshort:\n  max_pages: 1")
+    summary = ws.content / "mini" / "summary.md"
+    summary.write_text(summary.read_text() + "\n" + ("Ferries matter to islanders. " * 120) + "\n")
+    result = ws.run()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "error: the short version has 2 pages, 1 page over its limit of 1" in output
+    after = snapshot(ws.build, "mini")
+    for name in ("mini-short.pdf", "mini-short.docx", "mini-short.epub", "manifest.json"):
+        assert after[name] == before[name], name
+    for name in ("mini-long.pdf", "mini-long.docx", "mini-long.epub"):
+        assert after[name] != before[name], name
+
+
+def test_5_template_edit_rebuilds_every_brief(ws):
+    # restore mini's limit first, so both briefs can build
+    edit(ws.content / "mini" / "brief.yaml", "short:\n  max_pages: 1", "")
+    assert ws.run().returncode == 0
+    before = {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")}
+    css = ws.workflow / "templates" / "css" / "brief.css"
+    css.write_text(css.read_text().replace("--accent: #1f4e79", "--accent: #7a1f1f"))
+    result = ws.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    for slug in ("mini", "es-bib"):
+        after = snapshot(ws.build, slug)
+        assert after[f"{slug}-long.pdf"][0] != before[slug][f"{slug}-long.pdf"][0]
+
+
+def test_rebuild_into_another_folder_is_byte_identical(corpus, tmp_path):
+    """All six outputs of every corpus brief, built again into a fresh folder."""
+    from conftest import run_snakemake
+
+    again = tmp_path / "build-again"
+    result = run_snakemake(corpus.content, again)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for brief in sorted(p.name for p in corpus.content.iterdir()):
+        first = snapshot(corpus.build, brief)
+        second = snapshot(again, brief)
+        assert {k: v[0] for k, v in first.items()} == {k: v[0] for k, v in second.items()}, brief
+
+
+def test_source_date_epoch_is_honoured_in_docx_and_epub(tmp_path):
+    import zipfile
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "mini", content / "mini")
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    from conftest import run_snakemake
+
+    result = run_snakemake(content, tmp_path / "build", env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    epub = tmp_path / "build" / "mini" / "mini-long.epub"
+    with zipfile.ZipFile(epub) as archive:
+        assert archive.infolist()[0].filename == "mimetype"
+        assert {i.date_time[:3] for i in archive.infolist()} == {(2023, 11, 14)}
+        opf = archive.read("EPUB/content.opf").decode()
+    assert "2023-11-14T22:13:20Z" in opf
+    with zipfile.ZipFile(tmp_path / "build" / "mini" / "mini-long.docx") as archive:
+        assert {i.date_time[:3] for i in archive.infolist()} == {(2023, 11, 14)}
