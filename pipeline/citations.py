@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass, field
 
 # pandoc citation keys: start with a letter, digit or _, may hold internal
-# punctuation; {braced} keys may hold anything but braces.
-_KEY = r"(?:\{[^{}]+\}|[\w](?:[\w:.#$%&\-+?<>~/]*[\w])?)"
-_ITEM = re.compile(rf"^(?P<prefix>[^@]*?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<suffix>.*)$", re.S)
+# punctuation; {braced} keys may hold anything but braces and spaces.
+_KEY = r"(?:\{[^{}\s]+\}|[\w](?:[\w:.#$%&\-+?<>~/]*[\w])?)"
+# The prefix is empty or ends with a space: "[mail x@y.org]" is no citation.
+_ITEM = re.compile(rf"^(?P<prefix>(?:[^@]*?\s)?)(?P<suppress>-?)@(?P<key>{_KEY})(?P<suffix>.*)$", re.S)
 # A bracketed group that contains at least one @key, with no nested brackets,
 # not preceded by ] or ! (links/images) and not followed by ( or [ (link targets).
 _GROUP = re.compile(r"(?<![\]!\\])\[(?P<body>[^\[\]]*?@[^\[\]]*?)\](?![(\[{])")
-_FENCE = re.compile(r"^(```|~~~)")
-_CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?\1")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,33 @@ class CitationGroup:
 
 
 def mask_code(text: str) -> str:
-    """Blank out code blocks and spans so citations inside them are ignored."""
-    out, in_fence, fence = [], False, ""
+    """Blank out code blocks and spans so citations inside them are ignored.
+
+    Offsets and line breaks are kept, so positions in the result are
+    positions in ``text``. A fence closes with the same character, at least
+    as many times, and nothing else on the line.
+    """
+    out, fence = [], ""
     for line in text.splitlines(keepends=True):
-        marker = _FENCE.match(line.lstrip())
-        if marker and (not in_fence or line.lstrip().startswith(fence)):
-            in_fence, fence = (not in_fence), marker.group(1)
-            out.append(" " * (len(line) - 1) + line[-1:] if line.endswith("\n") else " " * len(line))
+        if fence:
+            stripped = line.strip()
+            if len(line) - len(line.lstrip(" ")) <= 3 and stripped and set(stripped) == {fence[0]} \
+                    and len(stripped) >= len(fence):
+                fence = ""
+            out.append(_blank(line))
             continue
-        out.append(re.sub(r"[^\n]", " ", line) if in_fence else line)
+        marker = _FENCE_OPEN.match(line)
+        if marker:
+            fence = marker.group(1)
+            out.append(_blank(line))
+            continue
+        out.append(line)
     masked = "".join(out)
-    return _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), masked)
+    return _CODE_SPAN.sub(lambda m: _blank(m.group(0)), masked)
+
+
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
 
 
 def parse_group_body(body: str) -> list[CitationItem] | None:

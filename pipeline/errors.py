@@ -8,6 +8,7 @@ more problems; the CLI prints each as a single line and never a traceback.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,18 +24,30 @@ class Problem:
     severity: str = "error"  # "error" or "warning"
 
     def format(self, relative_to: Path | None = None) -> str:
-        """Render as ``path:line: error: message; hint``."""
+        """Render as ``path:line: severity: message (hint)`` on one line.
+
+        With ``relative_to`` the path is shown relative to that folder when it
+        lies below it (symbolic links are not followed, so a linked file is
+        named where the author sees it); otherwise it is shown as stored.
+        """
         shown = self.path
         if relative_to is not None:
-            try:
-                shown = self.path.resolve().relative_to(relative_to.resolve())
-            except ValueError:
-                shown = self.path
+            shown = _relative(self.path, relative_to)
         where = f"{shown}:{self.line}" if self.line else f"{shown}"
         text = f"{where}: {self.severity}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return " ".join(text.splitlines())  # always one line, whatever the message holds
+
+
+def _relative(path: Path, base: Path) -> Path:
+    for candidate, root in ((os.path.abspath(path), os.path.abspath(base)),
+                            (Path(path).resolve(), Path(base).resolve())):
+        try:
+            return Path(candidate).relative_to(root)
+        except ValueError:
+            continue
+    return path
 
 
 @dataclass

@@ -21,10 +21,15 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 
 @dataclass
 class YamlSyntaxError(Exception):
-    """A YAML text does not parse."""
+    """A YAML text does not parse, or repeats a key.
+
+    ``hint`` is set when the problem has a more specific fix than "fix the
+    YAML syntax" (callers fall back to their own hint otherwise).
+    """
 
     message: str
     line: int | None
+    hint: str = ""
 
 
 @dataclass
@@ -44,34 +49,77 @@ class LocatedYaml:
         return self.lines.get((), default)
 
 
-def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], offset: int) -> None:
+def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], offset: int,
+          ancestors: set[int], seen: set[int]) -> None:
     lines.setdefault(path, node.start_mark.line + 1 + offset)
+    if id(node) in ancestors:
+        raise YamlSyntaxError("YAML syntax error: an alias (*name) refers to the value that contains it",
+                              node.start_mark.line + 1 + offset, "remove the alias or point it at another value")
+    if id(node) in seen:  # an alias to a value already walked: its lines are known
+        return
+    seen.add(id(node))
+    ancestors.add(id(node))
     if isinstance(node, yaml.MappingNode):
+        first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # a list or mapping used as a key: yaml.load reports it
             key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line + 1 + offset
-            _walk(value_node, path + (key,), lines, offset)
+            line = key_node.start_mark.line + 1 + offset
+            if key_node.tag != "tag:yaml.org,2002:merge":
+                if key in first_line:
+                    raise YamlSyntaxError(
+                        f"duplicate key '{key}', first written on line {first_line[key]}", line,
+                        f"keep one '{key}:' line and delete the other; YAML would silently keep only the last one")
+                first_line[key] = line
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, offset, ancestors, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1 + offset
-            _walk(item, path + (index,), lines, offset)
+            _walk(item, path + (index,), lines, offset, ancestors, seen)
+    ancestors.discard(id(node))
 
 
 def load_located(text: str, line_offset: int = 0) -> LocatedYaml:
-    """Parse ``text``; lines are shifted by ``line_offset`` (for front matter)."""
+    """Parse ``text``; lines are shifted by ``line_offset`` (for front matter).
+
+    Raises :class:`YamlSyntaxError` for a syntax error and for a key written
+    twice in one mapping (PyYAML would silently keep the last one).
+    """
+    text = text.removeprefix("\ufeff")
+    last_line = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     try:
         node = yaml.compose(text, Loader=_TextDatesLoader)
-        data = yaml.load(text, Loader=_TextDatesLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        # "unexpected end of stream" is noticed after the last line: the
+        # context (e.g. where an unclosed quote opened) is the useful place.
+        if mark is not None and mark.line + 1 > last_line and exc.context_mark is not None:
+            mark = exc.context_mark
         line = mark.line + 1 + line_offset if mark else None
         problem = exc.problem or str(exc)
         if exc.context:
             problem = f"{exc.context}, {problem}"
+        if "quoted scalar" in (exc.context or "") and "end of stream" in (exc.problem or ""):
+            problem = "a quote opened on this line is never closed"
         raise YamlSyntaxError(f"YAML syntax error: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
+    except RecursionError:
+        raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
     lines: dict[tuple, int] = {}
     if node is not None:
-        _walk(node, (), lines, line_offset)
+        try:
+            _walk(node, (), lines, line_offset, set(), set())
+        except RecursionError:
+            raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
+    try:
+        data = yaml.load(text, Loader=_TextDatesLoader)
+    except yaml.MarkedYAMLError as exc:  # e.g. a list used as a key
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 + line_offset if mark else None
+        raise YamlSyntaxError(f"YAML syntax error: {exc.context + ', ' if exc.context else ''}{exc.problem}", line) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
     return LocatedYaml(data, lines)
