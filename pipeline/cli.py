@@ -82,7 +82,8 @@ def snakemake_command(content_dir: Path, build_dir: Path, slugs: list[str], core
 # the steps' own progress and problem lines, the step counter, and the outcome.
 _COUNTER = re.compile(r"^(\d+) of (\d+) steps")
 _TOTAL = re.compile(r"^total\s+(\d+)\s*$")  # last row of Snakemake's "Job stats" table
-_PROBLEM = re.compile(r"^\S.*?: (error|warning): ")
+# Warnings were already shown by the check that runs before the build.
+_PROBLEM = re.compile(r"^\S.*?: error: ")
 
 
 def _run_snakemake(command: list[str], verbose: bool) -> int:

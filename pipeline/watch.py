@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -30,20 +29,27 @@ def watch(content_dir: Path, build_dir: Path, slugs: list[str], *, cores: int = 
     templates_dir = (REPO_DIR / "templates").resolve()
     chosen = [f.name for f in _select(content_dir, slugs)]
     print(f"watching {len(chosen)} brief{'s' * (len(chosen) != 1)} in {content_dir} (Ctrl-C to stop)", flush=True)
-    run_build(content_dir, build_dir, chosen, cores, verbose)
+    first = True
     try:
-        for changes in watch_files(content_dir, templates_dir, debounce=debounce_ms, step=50, rust_timeout=0,
-                                   yield_on_timeout=False):
-            current = [f.name for f in _select(content_dir, slugs)] if not slugs else chosen
+        # The watcher starts before the first build and keeps collecting
+        # changes while a build runs; an empty set is a timeout tick.
+        for changes in watch_files(content_dir, templates_dir, debounce=debounce_ms, step=50, rust_timeout=500,
+                                   yield_on_timeout=True):
+            if first:
+                first = False
+                run_build(content_dir, build_dir, chosen, cores, verbose)
+                continue
+            if not changes:
+                continue
+            current = chosen if slugs else [f.name for f in _select(content_dir, [])]
             todo = sorted(_changed_slugs(changes, content_dir.resolve(), templates_dir, current))
             if not todo:
                 continue
             started = time.time()
             print(f"change in {', '.join(todo)}: rebuilding", flush=True)
             status = run_build(content_dir, build_dir, todo, cores, verbose)
-            outcome = "rebuilt" if status == 0 else "failed"
+            outcome = "rebuilt" if status == 0 else "failed to rebuild"
             print(f"{outcome} {', '.join(todo)} in {time.time() - started:.1f} s", flush=True)
-            sys.stdout.flush()
     except KeyboardInterrupt:
-        print("stopped watching")
+        print("stopped watching", flush=True)
     return 0
