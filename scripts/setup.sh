@@ -46,7 +46,7 @@ fi
 
 if [ "$with_tests" = 1 ]; then
   # DAISY Ace (EPUB accessibility checker), run against Debian's Chromium.
-  if [ ! -x .tools/node_modules/.bin/ace ]; then
+  if [ ! -x .tools/node_modules/.bin/ace-cli ]; then
     echo "setup: installing DAISY Ace into .tools/"
     mkdir -p .tools
     cp tools/ace/package.json tools/ace/package-lock.json .tools/ 2>/dev/null || cp tools/ace/package.json .tools/
