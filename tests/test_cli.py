@@ -1,0 +1,149 @@
+"""The brief command as a person uses it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO
+
+BRIEF = [sys.executable, "-m", "pipeline.cli"]
+
+
+def brief(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([*BRIEF, *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("command", ["build", "check", "new", "watch", "proof"])
+def test_every_command_has_help(command):
+    result = brief(command, "--help")
+    assert result.returncode == 0
+    assert "usage: brief " + command in result.stdout
+
+
+def test_check_reports_unknown_citation_with_file_line_and_id(tmp_path):
+    shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
+    section = tmp_path / "mini" / "sections" / "02-riders.md"
+    section.write_text(section.read_text().replace("[@example-institute-2024]", "[@example-institut-2024]"))
+    result = brief("check", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert ("mini/sections/02-riders.md:8: error: unknown citation id 'example-institut-2024' "
+            "(did you mean 'example-institute-2024'?)") in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_check_reports_all_problems_of_all_briefs_and_warnings(tmp_path):
+    for name in ("mini", "es-bib"):
+        shutil.copytree(FIXTURES / name, tmp_path / name)
+    (tmp_path / "mini" / "brief.yaml").write_text(
+        (tmp_path / "mini" / "brief.yaml").read_text().replace("title:", "titel:", 1))
+    (tmp_path / "es-bib" / "sections" / "03-empty.md").write_text("---\ntitle: Vacía\n---\n\n")
+    started = time.perf_counter()
+    result = brief("check", "--content-dir", str(tmp_path), cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "mini/brief.yaml:1: error: unknown key 'titel' in brief.yaml (did you mean 'title'?)" in lines
+    assert "es-bib/sections/03-empty.md:4: error: the section's body is empty (write the section's text below the front matter, or delete the file)" in lines
+    assert lines[-1] == "checked 2 briefs: 2 with errors, 2 errors, 0 warnings"
+    assert elapsed < 5  # includes interpreter start; the check itself is well under a second
+
+
+def test_check_is_fast_on_the_sample():
+    from pipeline.cli import check_briefs
+    from pipeline.content import discover_briefs
+
+    started = time.perf_counter()
+    good, errors, warnings = check_briefs(discover_briefs(REPO / "content"))
+    assert errors == 0 and good
+    assert time.perf_counter() - started < 1.0
+
+
+def test_new_scaffolds_a_valid_brief(tmp_path):
+    result = brief("new", "water-policy", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "water-policy" / "brief.yaml").is_file()
+    check = brief("check", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+    again = brief("new", "water-policy", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr
+    bad = brief("new", "Bad_Name", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert bad.returncode == 2 and "not a valid brief name" in bad.stderr
+
+
+def test_build_shows_progress_and_a_table_then_nothing_to_do(tmp_path):
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    args = ["build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build")]
+    first = brief(*args, cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "mini: long PDF laid out" in first.stdout
+    assert "/9] mini: manifest.json written" in first.stdout
+    assert "6 of 6 outputs rebuilt" in first.stdout
+    assert "Select jobs to execute" not in first.stdout  # Snakemake's noise only with --verbose
+    second = brief(*args, cwd=tmp_path)
+    assert second.returncode == 0
+    assert "nothing to do: every output is up to date" in second.stdout
+    assert "0 of 6 outputs rebuilt" in second.stdout
+
+
+def test_build_skips_a_broken_brief_and_fails(tmp_path):
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "broken")
+    (tmp_path / "content" / "broken" / "summary.md").write_text("   \n")
+    result = brief("build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build"),
+                   cwd=tmp_path)
+    assert result.returncode == 1
+    assert "broken/summary.md:1: error: the executive summary is empty (write the summary in summary.md)" in result.stderr
+    assert "1 brief not built because of content errors: broken" in result.stderr
+    assert (tmp_path / "build" / "mini" / "mini-long.pdf").is_file()
+    assert not (tmp_path / "build" / "broken").exists()
+
+
+def test_proof_renders_pages(corpus, tmp_path):
+    from conftest import SAMPLE
+
+    result = brief("proof", SAMPLE, "--build-dir", str(corpus.build), "--dpi", "30")
+    assert result.returncode == 0, result.stderr
+    pngs = sorted((corpus.build / SAMPLE / "proof").glob("*.png"))
+    assert len(pngs) >= 4
+    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_watch_rebuilds_on_save_and_reports_errors(tmp_path):
+    content, build = tmp_path / "content", tmp_path / "build"
+    shutil.copytree(FIXTURES / "mini", content / "mini")
+    process = subprocess.Popen(
+        [*BRIEF, "watch", "--content-dir", str(content), "--build-dir", str(build), "--debounce-ms", "200"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        pdf = build / "mini" / "mini-long.pdf"
+        deadline = time.time() + 300
+        while not (build / "mini" / "manifest.json").exists() and time.time() < deadline:
+            time.sleep(0.3)
+        assert pdf.exists(), "the first build did not finish"
+        first = pdf.stat().st_mtime_ns
+        time.sleep(1)
+        section = content / "mini" / "sections" / "02-riders.md"
+        section.write_text(section.read_text().replace("barely moved", "hardly moved"))
+        deadline = time.time() + 300
+        while pdf.stat().st_mtime_ns == first and time.time() < deadline:
+            time.sleep(0.3)
+        assert pdf.stat().st_mtime_ns != first, "no rebuild after the edit"
+        # a content error is shown, and watching goes on
+        time.sleep(2)
+        section.write_text(section.read_text().replace("[@example-institute-2024]", "[@nope]"))
+        time.sleep(8)
+        assert process.poll() is None
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert "change in mini: rebuilding" in output
+    assert "rebuilt mini in" in output
+    assert "error: unknown citation id 'nope'" in output
