@@ -44,19 +44,18 @@ def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
         staged.replace(out)
 
 
-def make_epub(markdown: Path, out: Path, *, document: dict, brief_dir: Path, templates_dir: Path,
-              source_date_epoch: int) -> None:
-    """Write the EPUB 3 ``out`` from ``markdown`` with the house stylesheet and fonts."""
-    from .epub import accessibility_metadata, finish_epub
+def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, source_date_epoch: int) -> None:
+    """Write the EPUB 3 ``out`` from ``markdown`` with the house stylesheet and fonts.
 
-    images = "![" in markdown.read_text(encoding="utf-8")
+    The accessibility metadata is derived from the finished files by
+    :func:`pipeline.epub.finish_epub`.
+    """
+    from .epub import finish_epub
+
     args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}",
             f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
     for font in FONT_FILES:
         args.append(f"--epub-embed-font={templates_dir / 'fonts' / font}")
-    for key, value in accessibility_metadata(document, images).items():
-        for item in value if isinstance(value, list) else [value]:
-            args.append(f"--metadata={key}:{item}")
     with tempfile.TemporaryDirectory(prefix="brief-epub-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.epub"
         run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)

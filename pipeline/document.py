@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from .citations import mask_code
 from .content import Brief
 from .labels import labels_for
 from .notes import format_notes
@@ -27,8 +28,12 @@ def default_csl(templates_dir: Path) -> Path:
 
 
 def _demote_headings(markdown: str) -> str:
-    """Headings inside a section sit below its title: # becomes ##."""
-    return _ATX_HEADING.sub(lambda m: "#" + m.group(1), markdown)
+    """Headings inside a section sit below its title: # becomes ## (not in code)."""
+    masked = mask_code(markdown)
+    starts = [m.start() for m in _ATX_HEADING.finditer(masked)]
+    for start in reversed(starts):
+        markdown = markdown[:start] + "#" + markdown[start:]
+    return markdown
 
 
 def build_document(brief: Brief, templates_dir: Path) -> dict:
@@ -93,7 +98,8 @@ def build_document(brief: Brief, templates_dir: Path) -> dict:
         "sections": sections,
         "citations": groups_out,
         "notes": notes,
-        "warnings": [w.format() for w in brief.warnings],
+        # Relative to the content folder: the intermediate must not depend on where it lives.
+        "warnings": [w.format(relative_to=brief.folder.parent) for w in brief.warnings],
     }
 
 

@@ -38,7 +38,7 @@ def prepare(brief_dir: Path, out: Path, templates_dir: Path = TEMPLATES_DIR) -> 
     brief = load_brief(brief_dir)
     document = build_document(brief, templates_dir)
     write_document(document, out)
-    return document["warnings"]
+    return [warning.format() for warning in brief.warnings]
 
 
 def render(document_path: Path, variant: str, brief_dir: Path, outputs: dict[str, Path],
@@ -83,8 +83,7 @@ def publish(document_path: Path, variant: str, brief_dir: Path, staged_pdf: Path
     epoch = source_date_epoch(document)
     make_docx(docx_md, out_docx, brief_dir=brief_dir, templates_dir=templates_dir,
               endnotes=variant == "long", source_date_epoch=epoch, page_size=document["meta"]["page_size"])
-    make_epub(epub_md, out_epub, document=document, brief_dir=brief_dir, templates_dir=templates_dir,
-              source_date_epoch=epoch)
+    make_epub(epub_md, out_epub, brief_dir=brief_dir, templates_dir=templates_dir, source_date_epoch=epoch)
     tmp = out_pdf.with_name(f".{out_pdf.name}.part")
     shutil.copyfile(staged_pdf, tmp)
     replace_atomic(tmp, out_pdf)
