@@ -7,6 +7,10 @@ include: "rules/common.smk"
 include: "rules/brief.smk"
 
 
+onstart:
+    start_worker()
+
+
 rule all:
     default_target: True
     input:

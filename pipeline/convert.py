@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .pandoc import run_pandoc
-from .render import PANDOC_MARKDOWN
+from .render import PANDOC_MARKDOWN, quotes_filter
 
 FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-SemiBold.ttf",
               "EBGaramond-SemiBoldItalic.ttf", "Inter-Regular.ttf", "Inter-SemiBold.ttf", "Inter-Bold.ttf")
@@ -30,7 +30,7 @@ def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
     """
     from .docx_endnotes import convert_to_endnotes, rezip_deterministic
 
-    args = ["-f", PANDOC_MARKDOWN, "-t", "docx", f"--resource-path={brief_dir.resolve()}",
+    args = ["-f", PANDOC_MARKDOWN, "-t", "docx", f"--resource-path={brief_dir.resolve()}", quotes_filter(templates_dir),
             f"--reference-doc={templates_dir / 'docx' / REFERENCE_DOCX[page_size]}"]
     with tempfile.TemporaryDirectory(prefix="brief-docx-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.docx"
@@ -52,7 +52,7 @@ def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
     """
     from .epub import finish_epub
 
-    args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}",
+    args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}", quotes_filter(templates_dir),
             f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
     for font in FONT_FILES:
         args.append(f"--epub-embed-font={templates_dir / 'fonts' / font}")

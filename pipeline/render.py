@@ -62,19 +62,30 @@ def md_escape(text: str) -> str:
     return "".join(out)
 
 
-def smart_quotes(text) -> str:
-    """Typographic quotes and apostrophes, as pandoc's smart extension makes them.
+# Quotation marks by language: (open, close, inner open, inner close); the
+# same table is in templates/filters/quotes.lua, which pandoc applies.
+QUOTES = {
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "es": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "fr": ("\u00ab\u00a0", "\u00a0\u00bb", "\u201c", "\u201d"),
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "pt": ("\u201c", "\u201d", "\u2018", "\u2019"),
+}
+
+
+def smart_quotes(text, language: str = "en") -> str:
+    """Typographic quotes and apostrophes, as pandoc and the quotes filter make them.
 
     The PDF's title block and contents come from metadata, not through pandoc;
     this keeps them the same as the headings pandoc renders and the DOCX/EPUB.
     """
     if text is None:
         return text
-    text = re.sub(r"(?<=\w)'", "’", str(text))
-    text = re.sub(r"'(?=\w)", "‘", text)
-    text = text.replace("'", "’")
-    text = re.sub(r'"(?=\w)', "“", text)
-    return text.replace('"', "”")
+    marks = QUOTES.get(language.split("-")[0].lower(), QUOTES["en"])
+    text = re.sub(r"(?<=\w)'(?=\w)", "\u2019", str(text))  # apostrophe
+    text = re.sub(r"(?<!\w)'(.+?)'(?!\w)", lambda m: marks[2] + m.group(1) + marks[3], text)
+    text = re.sub(r'"(.+?)"', lambda m: marks[0] + m.group(1) + marks[1], text)
+    return text.replace("'", "\u2019")
 
 
 def yaml_str(text: str) -> str:
@@ -123,10 +134,14 @@ def render_markdown(document: dict, variant: str, target: str, templates_dir: Pa
     )
 
 
-def markdown_to_html(markdown: str, resource_dir: Path) -> str:
+def quotes_filter(templates_dir: Path) -> str:
+    return f"--lua-filter={templates_dir / 'filters' / 'quotes.lua'}"
+
+
+def markdown_to_html(markdown: str, resource_dir: Path, templates_dir: Path) -> str:
     """pandoc's HTML fragment of ``markdown`` with note list items as targets."""
     fragment = run_pandoc(["-f", PANDOC_MARKDOWN, "-t", "html5", "--wrap=none", "--sandbox",
-                           f"--resource-path={resource_dir}"], markdown)
+                           f"--resource-path={resource_dir}", quotes_filter(templates_dir)], markdown)
     return move_note_ids_to_items(fragment)
 
 

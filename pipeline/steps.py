@@ -30,33 +30,44 @@ def source_date_epoch(document: dict) -> int:
     return calendar.timegm(date.timetuple())
 
 
+def rendered_paths(document_path: Path, slug: str, variant: str) -> dict[str, Path]:
+    """Where ``prepare`` writes a variant's rendered files (beside brief.json)."""
+    stem = document_path.parent / f"{slug}-{variant}"
+    return {"html": Path(f"{stem}.html"), "html_md": Path(f"{stem}.html.md"),
+            "docx_md": Path(f"{stem}.docx.md"), "epub_md": Path(f"{stem}.epub.md")}
+
+
 def prepare(brief_dir: Path, out: Path, templates_dir: Path = TEMPLATES_DIR) -> list[str]:
-    """Validate a brief and write its intermediate JSON; return the warnings."""
+    """Validate a brief, write its intermediate JSON and render both variants.
+
+    Returns the warnings. Rendering happens here, in the job that may fail on
+    content, so that later jobs (which write final outputs) do not fail.
+    """
     from .content import load_brief
     from .document import build_document, write_document
 
     brief = load_brief(brief_dir)
     document = build_document(brief, templates_dir)
     write_document(document, out)
+    for variant in ("short", "long"):
+        render_variant(document, variant, brief_dir, rendered_paths(out, brief.slug, variant), templates_dir)
     return [warning.format() for warning in brief.warnings]
 
 
-def render(document_path: Path, variant: str, brief_dir: Path, outputs: dict[str, Path],
-           templates_dir: Path = TEMPLATES_DIR) -> None:
+def render_variant(document: dict, variant: str, brief_dir: Path, outputs: dict[str, Path],
+                   templates_dir: Path = TEMPLATES_DIR) -> None:
     """Write one variant's HTML page and its Markdown for html, docx and epub.
 
     ``outputs`` maps "html", "html_md", "docx_md" and "epub_md" to paths.
     """
-    from .document import read_document
     from .fsutil import write_text_atomic
     from .render import markdown_to_html, render_markdown, render_page
 
-    document = read_document(document_path)
     for target in ("docx", "epub"):
         write_text_atomic(outputs[f"{target}_md"], render_markdown(document, variant, target, templates_dir))
     html_md = render_markdown(document, variant, "html", templates_dir)
     write_text_atomic(outputs["html_md"], html_md)
-    page = render_page(document, variant, markdown_to_html(html_md, brief_dir), templates_dir)
+    page = render_page(document, variant, markdown_to_html(html_md, brief_dir, templates_dir), templates_dir)
     write_text_atomic(outputs["html"], page)
 
 
@@ -104,12 +115,6 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prepare", help="validate a brief and write its intermediate JSON")
     p.add_argument("--brief", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("render", help="render one variant's HTML and Markdown")
-    p.add_argument("--document", type=Path, required=True)
-    p.add_argument("--variant", choices=("short", "long"), required=True)
-    p.add_argument("--brief", type=Path, required=True)
-    for name in ("html", "html-md", "docx-md", "epub-md"):
-        p.add_argument(f"--{name}", type=Path, required=True)
     p = sub.add_parser("pdf", help="render one variant's PDF")
     p.add_argument("--document", type=Path, required=True)
     p.add_argument("--html", type=Path, required=True)
@@ -135,12 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.step == "prepare":
             messages += prepare(args.brief, args.out, args.templates)
-            messages.append(f"{DONE} {slug}: checked and prepared")
-        elif args.step == "render":
-            render(args.document, args.variant, args.brief,
-                   {"html": args.html, "html_md": args.html_md, "docx_md": args.docx_md, "epub_md": args.epub_md},
-                   args.templates)
-            messages.append(f"{DONE} {slug}: {args.variant} version rendered")
+            messages.append(f"{DONE} {slug}: checked, short and long versions rendered")
         elif args.step == "pdf":
             pages = pdf(args.document, args.html, args.variant, args.brief, args.out, args.templates)
             messages.append(f"{DONE} {slug}: {args.variant} PDF laid out, {pages} page{'s' * (pages != 1)}")

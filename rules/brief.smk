@@ -1,4 +1,5 @@
-# One brief: validate -> render (per variant) -> staged PDF -> final outputs -> manifest.
+# One brief: prepare (validate, normalise, render both variants) -> staged PDF
+# per variant -> final outputs per variant -> manifest.
 # Validation and the page-limit check run in rules whose outputs are
 # intermediates, because Snakemake deletes the outputs of a failed job: the
 # last good final outputs of a broken brief must survive.
@@ -8,8 +9,17 @@ rule prepare:
     input:
         sources=brief_sources,
         csl=template_files("csl/brief-notes.csl"),
+        templates=template_files("brief.md.j2", "page.html.j2", "filters/quotes.lua"),
     output:
         document=work_path("brief.json"),
+        short_html=work_path("{slug}-short.html"),
+        short_html_md=work_path("{slug}-short.html.md"),
+        short_docx_md=work_path("{slug}-short.docx.md"),
+        short_epub_md=work_path("{slug}-short.epub.md"),
+        long_html=work_path("{slug}-long.html"),
+        long_html_md=work_path("{slug}-long.html.md"),
+        long_docx_md=work_path("{slug}-long.docx.md"),
+        long_epub_md=work_path("{slug}-long.epub.md"),
     log:
         log_path("prepare.log"),
     conda:
@@ -22,35 +32,8 @@ rule prepare:
         templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} prepare"
+        "{params.python} -m pipeline.job --log {log} --templates {params.templates} prepare"
         " --brief {params.brief} --out {output.document}"
-
-
-rule render:
-    input:
-        document=work_path("brief.json"),
-        templates=template_files("brief.md.j2", "page.html.j2"),
-    output:
-        html=work_path("{slug}-{variant}.html"),
-        html_md=work_path("{slug}-{variant}.html.md"),
-        docx_md=work_path("{slug}-{variant}.docx.md"),
-        epub_md=work_path("{slug}-{variant}.epub.md"),
-    log:
-        log_path("render-{variant}.log"),
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=300,
-        runtime=5,
-    params:
-        python=PYTHON,
-        templates=TEMPLATES_DIR,
-        brief=brief_dir,
-    shell:
-        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} render"
-        " --document {input.document} --variant {wildcards.variant}"
-        " --brief {params.brief} --html {output.html} --html-md {output.html_md}"
-        " --docx-md {output.docx_md} --epub-md {output.epub_md}"
 
 
 rule pdf:
@@ -74,7 +57,7 @@ rule pdf:
         templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} pdf"
+        "{params.python} -m pipeline.job --log {log} --templates {params.templates} pdf"
         " --document {input.document} --html {input.html} --variant {wildcards.variant}"
         " --brief {params.brief} --out {output.pdf}"
 
@@ -89,6 +72,7 @@ rule publish:
             "docx/reference.docx", "docx/reference-letter.docx"
         ),
         epub_css=template_files("css/epub.css"),
+        quotes_filter=template_files("filters/quotes.lua"),
         fonts=font_files(),
         sources=brief_sources,
     output:
@@ -107,7 +91,7 @@ rule publish:
         templates=TEMPLATES_DIR,
         brief=brief_dir,
     shell:
-        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} publish"
+        "{params.python} -m pipeline.job --log {log} --templates {params.templates} publish"
         " --document {input.document} --variant {wildcards.variant} --brief {params.brief}"
         " --staged-pdf {input.staged_pdf} --docx-md {input.docx_md} --epub-md {input.epub_md}"
         " --out-pdf {output.pdf} --out-docx {output.docx} --out-epub {output.epub}"
@@ -130,5 +114,5 @@ rule manifest:
         python=PYTHON,
         templates=TEMPLATES_DIR,
     shell:
-        "{params.python} -m pipeline.steps --log {log} --templates {params.templates} manifest"
+        "{params.python} -m pipeline.job --log {log} --templates {params.templates} manifest"
         " --document {input.document} --out {output.manifest} {input.outputs}"

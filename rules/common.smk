@@ -1,9 +1,13 @@
 # Configuration, paths and input functions shared by the rules.
 
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from pipeline.content import brief_source_files, discover_briefs
+from pipeline.job import WORKER_ENV
 
 CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
 BUILD_DIR = Path(config.get("build_dir", "build")).resolve()
@@ -65,3 +69,21 @@ def final_outputs(wildcards):
         for variant in VARIANTS
         for fmt in FORMATS
     ]
+
+
+def start_worker():
+    """Start a warm step runner for this run's local jobs (see pipeline/job.py).
+
+    Jobs that find no worker (not up yet, or on another machine) run their
+    step themselves, so this only saves start-up time. ``--config worker=false``
+    turns it off.
+    """
+    if (
+        str(config.get("worker", "true")).lower() in ("false", "0", "no")
+        or WORKER_ENV in os.environ
+    ):
+        return
+    path = os.path.join(tempfile.mkdtemp(prefix="brief-worker-"), "socket")
+    # The worker stops by itself when this Snakemake process ends.
+    subprocess.Popen([PYTHON, "-m", "pipeline.worker", path], stdin=subprocess.DEVNULL)
+    os.environ[WORKER_ENV] = path

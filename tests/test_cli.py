@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -84,7 +85,7 @@ def test_build_shows_progress_and_a_table_then_nothing_to_do(tmp_path):
     first = brief(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "mini: long PDF laid out" in first.stdout
-    assert "/9] mini: manifest.json written" in first.stdout
+    assert re.search(r"\[6/7\] mini: manifest.json written", first.stdout)
     assert "6 of 6 outputs rebuilt" in first.stdout
     assert "Select jobs to execute" not in first.stdout  # Snakemake's noise only with --verbose
     second = brief(*args, cwd=tmp_path)

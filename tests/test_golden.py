@@ -35,7 +35,7 @@ def rendered() -> dict[str, str]:
     for variant in ("short", "long"):
         for target in ("html", "docx", "epub"):
             files[f"mini-{variant}.{target}.md"] = render_markdown(document, variant, target, TEMPLATES)
-        body = markdown_to_html(files[f"mini-{variant}.html.md"], brief.folder)
+        body = markdown_to_html(files[f"mini-{variant}.html.md"], brief.folder, TEMPLATES)
         files[f"mini-{variant}.html"] = render_page(document, variant, body, TEMPLATES)
     return files
 
