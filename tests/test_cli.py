@@ -127,6 +127,7 @@ def test_watch_rebuilds_on_save_and_reports_errors(tmp_path):
         pdf = build / "mini" / "mini-long.pdf"
         deadline = time.time() + 300
         while not (build / "mini" / "manifest.json").exists() and time.time() < deadline:
+            assert process.poll() is None, process.communicate()[0]
             time.sleep(0.3)
         assert pdf.exists(), "the first build did not finish"
         first = pdf.stat().st_mtime_ns
@@ -134,9 +135,10 @@ def test_watch_rebuilds_on_save_and_reports_errors(tmp_path):
         section = content / "mini" / "sections" / "02-riders.md"
         section.write_text(section.read_text().replace("barely moved", "hardly moved"))
         deadline = time.time() + 300
-        while pdf.stat().st_mtime_ns == first and time.time() < deadline:
+        # Snakemake removes a job's old outputs when the job starts: wait for the new file.
+        while not (pdf.exists() and pdf.stat().st_mtime_ns != first and (build / "mini" / "manifest.json").exists()):
+            assert time.time() < deadline, "no rebuild after the edit"
             time.sleep(0.3)
-        assert pdf.stat().st_mtime_ns != first, "no rebuild after the edit"
         # a content error is shown, and watching goes on
         time.sleep(2)
         section.write_text(section.read_text().replace("[@example-institute-2024]", "[@nope]"))

@@ -159,3 +159,34 @@ def test_spanish_pdf_labels_and_image(corpus):
     reader = PdfReader(pdf)
     images = {image.name for page in reader.pages for image in page.images}
     assert len(images) == 1
+
+
+def structure_types(pdf) -> set[str]:
+    """Every structure element type (/S) in the PDF's tag tree."""
+    reader = PdfReader(pdf)
+    found, stack, seen = set(), [reader.trailer["/Root"]["/StructTreeRoot"]], set()
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "get_object"):
+            if id(node.get_object()) in seen:
+                continue
+            seen.add(id(node.get_object()))
+            node = node.get_object()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                found.add(str(node["/S"]))
+            if "/K" in node:
+                stack.append(node["/K"])
+    return found
+
+
+def test_tags_carry_headings_lists_links_and_notes(corpus):
+    types = structure_types(corpus.file(SAMPLE, "long", "pdf"))
+    assert {"/H1", "/P", "/L", "/LI", "/Link"} <= types, types
+
+
+def test_pdf_subject_is_the_question(corpus):
+    info = pdf_info(corpus.file(SAMPLE, "long", "pdf"))
+    assert info["Subject"].startswith("How have Venezuela")

@@ -1,0 +1,46 @@
+"""manifest.json as distributors read it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from conftest import SAMPLE
+from outputs import pdf_info
+
+BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+
+
+@pytest.mark.parametrize("slug", BRIEFS)
+def test_manifest_describes_every_output(corpus, slug):
+    manifest = json.loads((corpus.build / slug / "manifest.json").read_text())
+    document = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
+    meta = document["meta"]
+    assert manifest["brief"] == {"slug": slug, "title": meta["title"], "date": meta["date"],
+                                 "version": meta["version"], "language": meta["language"]}
+    files = {entry["file"]: entry for entry in manifest["outputs"]}
+    assert set(files) == {f"{slug}-{v}.{f}" for v in ("short", "long") for f in ("pdf", "docx", "epub")}
+    for name, entry in files.items():
+        data = (corpus.build / slug / name).read_bytes()
+        assert entry["bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+        assert entry["variant"] == name.rsplit("-", 1)[1].split(".")[0]
+        assert entry["format"] == name.rsplit(".", 1)[1]
+        if entry["format"] == "pdf":
+            assert entry["pages"] == int(pdf_info(corpus.build / slug / name)["Pages"])
+        else:
+            assert "pages" not in entry
+    assert manifest["variants"]["long"]["notes"] == len(document["notes"])
+    assert manifest["variants"]["short"]["notes"] == 0
+    assert 0 < manifest["variants"]["short"]["words"] < manifest["variants"]["long"]["words"]
+    assert manifest["tools"]["pandoc"] == "3.9"
+    assert manifest["tools"]["weasyprint"] == "70.0"
+    assert manifest["tools"]["snakemake"] == "9.27.1"
+
+
+def test_sample_word_counts_are_plausible(corpus):
+    manifest = json.loads((corpus.build / SAMPLE / "manifest.json").read_text())
+    assert 300 < manifest["variants"]["short"]["words"] < 900
+    assert 900 < manifest["variants"]["long"]["words"] < 3000
