@@ -207,6 +207,29 @@ NEW_STYLES = f"""
     <w:unhideWhenUsed/>
     <w:rPr><w:vertAlign w:val="baseline"/></w:rPr>
   </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Question">
+    <w:name w:val="Question"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="BodyText"/>
+    <w:qFormat/>
+    <w:pPr>{spacing(120, 160, BODY_LINE)}</w:pPr>
+    <w:rPr><w:i/><w:iCs/>{size(25)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="PublicationFacts">
+    <w:name w:val="Publication Facts"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="BodyText"/>
+    <w:qFormat/>
+    <w:pPr>{spacing(0, 120, NOTE_LINE)}</w:pPr>
+    <w:rPr>{fonts(SANS)}{color(SUBDUED)}{size(17)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="ClosingLine">
+    <w:name w:val="Closing Line"/>
+    <w:basedOn w:val="Normal"/>
+    <w:qFormat/>
+    <w:pPr>{spacing(240, 0, NOTE_LINE)}</w:pPr>
+    <w:rPr><w:i/><w:iCs/>{color(SUBDUED)}{size(NOTE_SIZE)}</w:rPr>
+  </w:style>
   <w:style w:type="character" w:customStyle="1" w:styleId="NoteRef">
     <w:name w:val="NoteRef"/>
     <w:basedOn w:val="EndnoteReference"/>
