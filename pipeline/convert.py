@@ -15,8 +15,6 @@ from pathlib import Path
 from .pandoc import run_pandoc
 from .render import PANDOC_MARKDOWN, quotes_filter
 
-FONT_FILES = ("EBGaramond-Regular.ttf", "EBGaramond-Italic.ttf", "EBGaramond-SemiBold.ttf",
-              "EBGaramond-SemiBoldItalic.ttf", "Inter-Regular.ttf", "Inter-SemiBold.ttf", "Inter-Bold.ttf")
 
 
 REFERENCE_DOCX = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
@@ -53,9 +51,9 @@ def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
     from .epub import finish_epub
 
     args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}", quotes_filter(templates_dir),
-            f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
-    for font in FONT_FILES:
-        args.append(f"--epub-embed-font={templates_dir / 'fonts' / font}")
+            f"--css={templates_dir / 'css' / 'fonts.css'}", f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
+    for font in sorted((templates_dir / "fonts").glob("*.ttf")):
+        args.append(f"--epub-embed-font={font}")
     with tempfile.TemporaryDirectory(prefix="brief-epub-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.epub"
         run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)

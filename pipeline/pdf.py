@@ -63,8 +63,9 @@ def render_pdf(html_path: Path, pdf_path: Path, *, brief_dir: Path, templates_di
     # @font-face rules only take effect through a FontConfiguration shared by
     # the stylesheet and the rendering.
     font_config = weasyprint.text.fonts.FontConfiguration()
-    stylesheet = weasyprint.CSS(url=f"{TEMPLATES_URL}css/brief.css", url_fetcher=fetcher, font_config=font_config)
-    document = html.render(stylesheets=[stylesheet], font_config=font_config)
+    stylesheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
+                   for name in ("fonts.css", "brief.css")]
+    document = html.render(stylesheets=stylesheets, font_config=font_config)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
         raise PageLimitError(pdf_path, pages, max_pages)

@@ -40,7 +40,7 @@ rule pdf:
     input:
         document=work_path("brief.json"),
         html=work_path("{slug}-{variant}.html"),
-        css=template_files("css/brief.css"),
+        css=template_files("css/fonts.css", "css/brief.css"),
         fonts=font_files(),
         sources=brief_sources,
     output:
@@ -71,7 +71,7 @@ rule publish:
         reference_docx=template_files(
             "docx/reference.docx", "docx/reference-letter.docx"
         ),
-        epub_css=template_files("css/epub.css"),
+        epub_css=template_files("css/fonts.css", "css/epub.css"),
         quotes_filter=template_files("filters/quotes.lua"),
         fonts=font_files(),
         sources=brief_sources,
