@@ -25,7 +25,7 @@ def test_files_inside_the_brief_and_templates_are_served(fetcher):
     assert response.read() == b"\x89PNG\r\n\x1a\n"
     response.close()
     response = fetch(f"{TEMPLATES_URL}css/brief.css")
-    assert b"@font-face" in response.read()
+    assert b"@page" in response.read()
     response.close()
 
 

@@ -19,13 +19,21 @@ direct formatting:
 * a ``TableNormal`` ("Normal Table") style, which pandoc's ``Table`` style
   is based on but its reference document lacks;
 * A4 pages, the theme's fonts and accent colour, font-table entries for the
-  two families.
+  two families;
+* the house fonts embedded (Word's "Embed fonts in the file"), so that an
+  editor without EB Garamond and Inter installed still sees them: the faces
+  of templates/fonts as obfuscated font parts ``word/fonts/fontN.odttf``
+  (ECMA-376 Part 1, 17.8.1), referenced from the font table, and
+  ``w:embedTrueTypeFonts`` in the settings. pandoc copies these parts into
+  every DOCX it makes with the reference document. Word reads them, and so
+  does LibreOffice (tests/test_reference_docx.py renders a DOCX with them).
 
 The output is byte-identical on every run for a given pandoc version (the
 default reference document comes from the pandoc that pypandoc-binary
-ships; the checked-in file was made with pandoc 3.9). Regenerate after
-changing this script or upgrading pandoc, and commit the result, from the
-repository root:
+ships; the checked-in file was made with pandoc 3.9) and the same font
+files (the obfuscation keys are fixed, derived from the file names).
+Regenerate after changing this script, the fonts in templates/fonts or
+upgrading pandoc, and commit the result, from the repository root:
 
     .venv/bin/python templates/docx/make_reference_docx.py
     .venv/bin/python templates/docx/make_reference_docx.py --check   # exit 1 if stale
@@ -38,6 +46,7 @@ import io
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pypandoc
@@ -45,6 +54,7 @@ from lxml import etree
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
+FONTS_DIR = REPO_ROOT / "templates" / "fonts"
 if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -53,6 +63,11 @@ from pipeline.docx_endnotes import XML_DECLARATION, read_docx_parts, write_docx_
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+FONT_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
+OBFUSCATED_FONT_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 
 SERIF = "EB Garamond"
 SANS = "Inter"
@@ -274,6 +289,49 @@ NEW_FONTS = f"""
 """
 
 
+# The faces embedded for each family, as (font-table entry, w:embed* element,
+# file in templates/fonts), in the order of CT_Font's embed children. Word
+# picks the embedded face by the run's bold/italic, so "bold" has to be the
+# face a bold run should get:
+# * EB Garamond has no 700 face; SemiBold (600) is what the PDF and EPUB use
+#   for bold (CSS ``font-weight: 600``), and what LibreOffice picks for a
+#   bold run. Its legacy family name (name ID 1) is "EB Garamond SemiBold",
+#   though, not "EB Garamond": software that goes by that name rather than
+#   the typographic family (ID 16) may fake bold from the regular face
+#   instead. LibreOffice does so when it saves the DOCX again (it drops the
+#   two SemiBold faces from the font table).
+# * Inter's bold is Bold (700), not SemiBold: Bold is the face that Word and
+#   LibreOffice give a bold Inter run (the headings, the title) on a
+#   machine with the house fonts installed, and it is named as the bold
+#   member of the "Inter" family (name ID 1 "Inter", subfamily "Bold"),
+#   whereas SemiBold declares its own legacy family "Inter SemiBold". So the
+#   DOCX looks the same with or without the fonts installed.
+# * No Inter bold italic exists in templates/fonts (no style asks for it).
+EMBEDDED_FONTS = (
+    (SERIF, "embedRegular", "EBGaramond-Regular.ttf"),
+    (SERIF, "embedBold", "EBGaramond-SemiBold.ttf"),
+    (SERIF, "embedItalic", "EBGaramond-Italic.ttf"),
+    (SERIF, "embedBoldItalic", "EBGaramond-SemiBoldItalic.ttf"),
+    (SANS, "embedRegular", "Inter-Regular.ttf"),
+    (SANS, "embedBold", "Inter-Bold.ttf"),
+    (SANS, "embedItalic", "Inter-Italic.ttf"),
+)
+
+# Children of w:settings that precede w:embedTrueTypeFonts (CT_Settings).
+SETTINGS_BEFORE_EMBED_FONTS = {
+    "writeProtection",
+    "view",
+    "zoom",
+    "removePersonalInformation",
+    "removeDateAndTime",
+    "doNotDisplayPageBoundaries",
+    "displayBackgroundShape",
+    "printPostScriptOverText",
+    "printFractionalCharacterWidth",
+    "printFormsData",
+}
+
+
 def default_reference_docx() -> bytes:
     """pandoc's built-in reference.docx, from the pandoc pypandoc ships."""
     return subprocess.run(
@@ -367,6 +425,79 @@ def add_fonts(font_table_xml: bytes) -> bytes:
     return serialize(root)
 
 
+def font_key(file_name: str) -> str:
+    """The w:fontKey GUID of a font file: fixed, so the output is reproducible.
+
+    The key is stored next to the part it unlocks, so a random one would
+    protect nothing and only make every run differ. Upper case, as Word
+    writes it: LibreOffice reads the hex digits as upper case only.
+    """
+    return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"templates/fonts/{file_name}")).upper() + "}"
+
+
+def obfuscate(font: bytes, key: str) -> bytes:
+    """ECMA-376 Part 1, 17.8.1 font obfuscation (its own inverse).
+
+    The 16-byte key is the GUID's 32 hex digits read as bytes in the order
+    they are written, last byte first; it is XORed over the font's first 32
+    bytes (bytes 0-15 and again 16-31), the rest is unchanged. This is the
+    order LibreOffice's DOCX import (writerfilter, EmbeddedFontHandler)
+    undoes.
+    """
+    digits = key.strip("{}").replace("-", "")
+    reversed_key = bytes.fromhex(digits)[::-1]
+    head = bytes(byte ^ reversed_key[index % 16] for index, byte in enumerate(font[:32]))
+    return head + font[32:]
+
+
+def embed_fonts(parts: dict[str, bytes]) -> None:
+    """Obfuscated font parts, their relationships and font-table references."""
+    font_table = parse(parts["word/fontTable.xml"])
+    entries = {font.get(w("name")): font for font in font_table.findall(w("font"))}
+    rels = etree.Element(f"{{{PACKAGE_RELS_NS}}}Relationships", nsmap={None: PACKAGE_RELS_NS})
+    for number, (family, element, file_name) in enumerate(EMBEDDED_FONTS, start=1):
+        key = font_key(file_name)
+        rel_id = f"rId{number}"
+        target = f"fonts/font{number}.odttf"
+        parts[f"word/{target}"] = obfuscate((FONTS_DIR / file_name).read_bytes(), key)
+        etree.SubElement(
+            rels,
+            f"{{{PACKAGE_RELS_NS}}}Relationship",
+            {"Id": rel_id, "Type": FONT_REL_TYPE, "Target": target},
+        )
+        # The embed* elements close CT_Font, in the order of EMBEDDED_FONTS.
+        entries[family].append(
+            etree.Element(w(element), {f"{{{R_NS}}}id": rel_id, w("fontKey"): key})
+        )
+    parts["word/fontTable.xml"] = serialize(font_table)
+    parts["word/_rels/fontTable.xml.rels"] = serialize(rels)
+
+    # A package on its own: Word opens the reference document too. (pandoc
+    # writes its own content types, which already cover .odttf.)
+    types = parse(parts["[Content_Types].xml"])
+    extensions = {d.get("Extension") for d in types.findall(f"{{{CONTENT_TYPES_NS}}}Default")}
+    if "odttf" not in extensions:
+        default = etree.Element(
+            f"{{{CONTENT_TYPES_NS}}}Default",
+            {"Extension": "odttf", "ContentType": OBFUSCATED_FONT_CONTENT_TYPE},
+        )
+        types.findall(f"{{{CONTENT_TYPES_NS}}}Default")[-1].addnext(default)
+    parts["[Content_Types].xml"] = serialize(types, indent=False)
+
+    # Word embeds and keeps fonts only with this setting ("Embed fonts in the
+    # file"); LibreOffice turns it into its own "embed fonts" option, so it
+    # keeps them when it saves the document again.
+    settings = parse(parts["word/settings.xml"])
+    if settings.find(w("embedTrueTypeFonts")) is None:
+        flag = etree.Element(w("embedTrueTypeFonts"))
+        before = [c for c in settings if etree.QName(c).localname in SETTINGS_BEFORE_EMBED_FONTS]
+        if before:
+            before[-1].addnext(flag)
+        else:
+            settings.insert(0, flag)
+    parts["word/settings.xml"] = serialize(settings)
+
+
 def set_page(document_xml: bytes, page: str = "A4") -> bytes:
     """Page size and margins in the reference's section properties (pandoc copies them)."""
     # No blank-text removal: the sample text has xml:space="preserve" runs.
@@ -392,6 +523,7 @@ def build(page: str = "A4") -> dict[str, bytes]:
     parts["word/styles.xml"] = restyle(parts["word/styles.xml"])
     parts["word/theme/theme1.xml"] = retheme(parts["word/theme/theme1.xml"])
     parts["word/fontTable.xml"] = add_fonts(parts["word/fontTable.xml"])
+    embed_fonts(parts)
     parts["word/document.xml"] = set_page(parts["word/document.xml"], page)
     return parts
 

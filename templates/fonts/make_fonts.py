@@ -84,6 +84,10 @@ class Face:
     weight: int
     italic: bool
     axes: tuple[tuple[str, float], ...]  # every fvar axis, pinned
+    # The face plays "Bold" in the legacy four-style family (EB Garamond has
+    # no Bold: its SemiBold is what Word, LibreOffice and the DOCX's embedded
+    # fonts must find as the family's bold).
+    legacy_bold: bool = False
 
     @property
     def style_name(self) -> str:  # e.g. "SemiBold Italic", "Italic", "Regular"
@@ -101,7 +105,7 @@ class Face:
 
     @property
     def ribbi(self) -> bool:  # fits the legacy Regular/Italic/Bold/Bold Italic model
-        return self.weight_name in ("Regular", "Bold")
+        return self.weight_name in ("Regular", "Bold") or self.legacy_bold
 
 
 GAR_R = "files/EBGaramond[wght].ttf"
@@ -113,8 +117,8 @@ INTER_OPSZ = 14.0  # default (text) optical size of Inter 4
 FACES = [
     Face("ebgaramond", GAR_R, "EB Garamond", "EBGaramond", "Regular", 400, False, (("wght", 400),)),
     Face("ebgaramond", GAR_I, "EB Garamond", "EBGaramond", "Regular", 400, True, (("wght", 400),)),
-    Face("ebgaramond", GAR_R, "EB Garamond", "EBGaramond", "SemiBold", 600, False, (("wght", 600),)),
-    Face("ebgaramond", GAR_I, "EB Garamond", "EBGaramond", "SemiBold", 600, True, (("wght", 600),)),
+    Face("ebgaramond", GAR_R, "EB Garamond", "EBGaramond", "SemiBold", 600, False, (("wght", 600),), legacy_bold=True),
+    Face("ebgaramond", GAR_I, "EB Garamond", "EBGaramond", "SemiBold", 600, True, (("wght", 600),), legacy_bold=True),
     Face("inter", INT_R, "Inter", "Inter", "Regular", 400, False, (("opsz", INTER_OPSZ), ("wght", 400))),
     Face("inter", INT_I, "Inter", "Inter", "Regular", 400, True, (("opsz", INTER_OPSZ), ("wght", 400))),
     Face("inter", INT_R, "Inter", "Inter", "SemiBold", 600, False, (("opsz", INTER_OPSZ), ("wght", 600))),
@@ -175,7 +179,10 @@ def set_names(font: TTFont, face: Face) -> None:
     # Drop legacy Macintosh records; keep only Windows/Unicode English ones.
     name.names = [n for n in name.names if n.platformID == 3]
 
-    if face.ribbi:
+    if face.legacy_bold:
+        legacy_family = face.family
+        legacy_sub = "Bold Italic" if face.italic else "Bold"
+    elif face.ribbi:
         legacy_family = face.family
         legacy_sub = face.style_name  # Regular / Italic / Bold / Bold Italic
     else:
@@ -202,7 +209,7 @@ def set_names(font: TTFont, face: Face) -> None:
         NID_FULL: f"{face.family} {face.style_name}",
         NID_PS: face.ps_name,
     }
-    if not face.ribbi:
+    if not face.ribbi or face.legacy_bold:
         records[NID_TYPO_FAMILY] = face.family
         records[NID_TYPO_SUBFAMILY] = face.style_name
     for nid, text in records.items():
@@ -215,7 +222,7 @@ def set_names(font: TTFont, face: Face) -> None:
 def set_style_bits(font: TTFont, face: Face) -> None:
     os2, head = font["OS/2"], font["head"]
     os2.usWeightClass = face.weight
-    bold = face.ribbi and face.weight_name == "Bold"
+    bold = face.legacy_bold or (face.ribbi and face.weight_name == "Bold")
     sel = os2.fsSelection & ~((1 << 0) | (1 << 5) | (1 << 6) | (1 << 9))  # ITALIC, BOLD, REGULAR, OBLIQUE
     if face.italic:
         sel |= 1 << 0
