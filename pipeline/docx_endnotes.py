@@ -113,7 +113,10 @@ def ordered_part_names(names: Iterable[str]) -> list[str]:
 
 
 def write_docx_zip(
-    dst: Path | str, parts: Mapping[str, bytes], source_date_epoch: int | None = None
+    dst: Path | str,
+    parts: Mapping[str, bytes],
+    source_date_epoch: int | None = None,
+    reuse: Path | str | None = None,
 ) -> None:
     """Write ``parts`` as a ZIP package whose bytes depend only on the input.
 
@@ -126,7 +129,12 @@ def write_docx_zip(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     os.close(fd)
     try:
-        write_zip(Path(tmp_name), entries, source_date_epoch=source_date_epoch)
+        write_zip(
+            Path(tmp_name),
+            entries,
+            source_date_epoch=source_date_epoch,
+            reuse=Path(reuse) if reuse else None,
+        )
         os.chmod(tmp_name, 0o644)  # mkstemp's 0600 is not meant for an output file
         os.replace(tmp_name, dst)
     except BaseException:
@@ -146,7 +154,7 @@ def rezip_deterministic(
     src: Path | str, dst: Path | str, source_date_epoch: int | None = None
 ) -> None:
     """Copy a DOCX without changing its parts, in deterministic ZIP form."""
-    write_docx_zip(dst, read_docx_parts(src), source_date_epoch)
+    write_docx_zip(dst, read_docx_parts(src), source_date_epoch, reuse=src)
 
 
 def _parse(data: bytes) -> etree._Element:
@@ -183,7 +191,7 @@ def convert_to_endnotes(
                 f"{src}: {len(repeats)} repeat citation(s) ({REPEAT_STYLE} runs) "
                 "but no notes in the document"
             )
-        write_docx_zip(dst, parts, source_date_epoch)
+        write_docx_zip(dst, parts, source_date_epoch, reuse=src)
         return 0
 
     if FOOTNOTES not in parts:
@@ -211,7 +219,7 @@ def convert_to_endnotes(
     parts[DOCUMENT] = _serialize(document)
     parts[FOOTNOTES] = _serialize(footnotes)
     parts[ENDNOTES] = _serialize(endnotes)
-    write_docx_zip(dst, parts, source_date_epoch)
+    write_docx_zip(dst, parts, source_date_epoch, reuse=src)
     return len(references)
 
 

@@ -288,4 +288,4 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None) -> None:
         finished[name] = data
     rest = sorted((n, d) for n, d in finished.items() if n != "mimetype")
     write_zip(dst, [("mimetype", finished["mimetype"])] + rest, source_date_epoch=source_date_epoch,
-              stored={"mimetype"})
+              stored={"mimetype"}, reuse=src)
