@@ -4,9 +4,9 @@ The parent process imports the pipeline, WeasyPrint, lxml and the rest once,
 then forks a fresh child for every request: each step runs in a clean copy
 of that warm process, exactly as it would in a new one, and nothing carries
 over from one job to the next. The worker stops when Snakemake, its parent,
-goes away.
+goes away (its process id is the second argument).
 
-    python -m pipeline.worker SOCKET_PATH
+    python -m pipeline.worker SOCKET_PATH SNAKEMAKE_PID
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import socketserver
 import sys
 import threading
@@ -35,6 +36,24 @@ def _warm_up() -> None:
     import pypdf  # noqa: F401
     import weasyprint  # noqa: F401
     import weasyprint.text.fonts  # noqa: F401
+
+    # Load the hyphenation dictionaries of the labelled languages and lay out
+    # one small page with the house stylesheet and fonts, so that every
+    # forked step finds them loaded. Caches only: outputs do not change.
+    import pyphen
+
+    for language in ("en", "es", "fr", "de", "pt"):
+        pyphen.Pyphen(lang=language)
+    from pipeline.pdf import BRIEF_URL, TEMPLATES_URL, confined_fetcher
+    from pipeline.steps import TEMPLATES_DIR
+
+    fetcher = confined_fetcher({BRIEF_URL: TEMPLATES_DIR, TEMPLATES_URL: TEMPLATES_DIR})
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    sheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
+              for name in ("fonts.css", "brief.css")]
+    page = '<html lang="en"><body class="long"><h1>Warm</h1><p>Up <em>text</em> <strong>bold</strong>.</p></body></html>'
+    weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=font_config).write_pdf()
 
 
 class _StepHandler(socketserver.StreamRequestHandler):
@@ -68,15 +87,32 @@ class _Server(socketserver.ForkingMixIn, socketserver.UnixStreamServer):
     request_queue_size = 64
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _stop_when_orphaned(server: _Server, parent: int) -> None:
-    while os.getppid() == parent:
+    while _alive(parent):
         time.sleep(0.5)
     server.shutdown()
 
 
-def serve(path: str) -> None:
+def _exit_on_term(signum, frame) -> None:
+    raise SystemExit(0)  # so that the socket is removed on the way out
+
+
+def serve(path: str, parent: int) -> None:
+    """Serve until the process ``parent`` (Snakemake) is gone."""
+    signal.signal(signal.SIGTERM, _exit_on_term)
+    if not _alive(parent):
+        return
     _warm_up()
-    parent = os.getppid()
     try:
         with _Server(path, _StepHandler) as server:
             threading.Thread(target=_stop_when_orphaned, args=(server, parent), daemon=True).start()
@@ -88,4 +124,4 @@ def serve(path: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]))

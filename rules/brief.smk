@@ -42,7 +42,7 @@ rule pdf:
         html=work_path("{slug}-{variant}.html"),
         css=template_files("css/fonts.css", "css/brief.css"),
         fonts=font_files(),
-        sources=brief_sources,
+        resources=brief_resources,
     output:
         pdf=work_path("{slug}-{variant}.pdf"),
     log:
@@ -74,7 +74,7 @@ rule publish:
         epub_css=template_files("css/fonts.css", "css/epub.css"),
         quotes_filter=template_files("filters/quotes.lua"),
         fonts=font_files(),
-        sources=brief_sources,
+        resources=brief_resources,
     output:
         pdf=out_path("{slug}-{variant}.pdf"),
         docx=out_path("{slug}-{variant}.docx"),

@@ -55,6 +55,27 @@ def brief_sources(wildcards):
     return [str(p) for p in brief_source_files(CONTENT_DIR / wildcards.slug)]
 
 
+def brief_resources(wildcards):
+    """Files the renderers read from the brief folder besides brief.json: images.
+
+    Text sources are read by ``prepare`` only; declaring them here too would
+    only make Snakemake check more files on every scheduling round.
+    """
+    folder = CONTENT_DIR / wildcards.slug
+    text_sources = {
+        "brief.yaml",
+        "summary.md",
+        "references.yaml",
+        "references.json",
+        "references.bib",
+    }
+    return [
+        str(p)
+        for p in brief_source_files(folder)
+        if p.name not in text_sources and p.parent != folder / "sections"
+    ]
+
+
 def template_files(*names):
     return [str(TEMPLATES_DIR / name) for name in names]
 
@@ -85,5 +106,12 @@ def start_worker():
         return
     path = os.path.join(tempfile.mkdtemp(prefix="brief-worker-"), "socket")
     # The worker stops by itself when this Snakemake process ends.
-    subprocess.Popen([PYTHON, "-m", "pipeline.worker", path], stdin=subprocess.DEVNULL)
+    # Its output goes nowhere: jobs get theirs through the socket, and a worker
+    # that fails to start only means that jobs run their steps themselves.
+    subprocess.Popen(
+        [PYTHON, "-m", "pipeline.worker", path, str(os.getpid())],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.environ[WORKER_ENV] = path
