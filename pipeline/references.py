@@ -9,7 +9,6 @@ converted to CSL by pandoc's own BibTeX reader (it knows LaTeX accents).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 

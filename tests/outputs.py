@@ -96,3 +96,20 @@ def epub_documents(path: Path) -> list[tuple[str, etree._Element]]:
 
 def text_of(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
+
+
+def libreoffice_to_pdf(files: list[Path], outdir: Path, soffice: str = "soffice") -> list[Path]:
+    """Convert DOCX files with LibreOffice (headless, fresh profile); return the PDFs.
+
+    LibreOffice exits 0 even when it cannot load a file, so each PDF must exist.
+    """
+    profile = (outdir / "lo-profile").as_uri()
+    subprocess.run(
+        [soffice, "--headless", "--norestore", f"-env:UserInstallation={profile}",
+         "--convert-to", "pdf", "--outdir", str(outdir), *map(str, files)],
+        check=True, capture_output=True, timeout=600,
+    )
+    pdfs = [outdir / f"{Path(f).stem}.pdf" for f in files]
+    for pdf in pdfs:
+        assert pdf.is_file(), f"LibreOffice could not convert {pdf.stem}.docx (it wrote no PDF)"
+    return pdfs

@@ -18,6 +18,8 @@ from pathlib import Path
 import docx
 import pypandoc
 import pytest
+
+from outputs import libreoffice_to_pdf
 from lxml import etree
 
 from pipeline.docx_endnotes import (
@@ -400,26 +402,7 @@ def soffice() -> str:
 
 @pytest.mark.libreoffice
 def test_libreoffice_renders_decimal_endnotes(built, soffice, tmp_path):
-    profile = (tmp_path / "lo-profile").as_uri()
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--norestore",
-            f"-env:UserInstallation={profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(built["result"]),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / (built["result"].stem + ".pdf")
-    # LibreOffice exits 0 even when it cannot load the file.
-    assert pdf.is_file(), "LibreOffice wrote no PDF"
+    [pdf] = libreoffice_to_pdf([built["result"]], tmp_path, soffice)
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout

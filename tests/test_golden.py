@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from pathlib import Path
 
 import pytest
 

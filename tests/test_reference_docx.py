@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pypandoc
 import pytest
+
+from outputs import libreoffice_to_pdf
 from lxml import etree
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -233,26 +235,8 @@ def test_libreoffice_renders_with_the_embedded_fonts(pandoc_docx, soffice, tmp_p
         "EB Garamond or Inter is installed where LibreOffice finds it; this test needs a "
         f"machine without them: {installed}"
     )
-    profile = (tmp_path / "lo-profile").as_uri()  # fresh: no fonts cached from other runs
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            "--norestore",
-            f"-env:UserInstallation={profile}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(pandoc_docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    pdf = tmp_path / (pandoc_docx.stem + ".pdf")
-    # LibreOffice exits 0 even when it cannot load the file.
-    assert pdf.is_file(), "LibreOffice wrote no PDF"
+    # A fresh profile: no fonts cached from other runs.
+    [pdf] = libreoffice_to_pdf([pandoc_docx], tmp_path, soffice)
     listing = subprocess.run(
         ["pdffonts", str(pdf)], check=True, capture_output=True, text=True
     ).stdout
