@@ -29,6 +29,7 @@ from pathlib import Path
 from lxml import etree
 
 from .labels import labels_for
+from .render import move_note_anchors
 from .ziputil import write_zip
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -85,27 +86,6 @@ def accessibility_metadata(document: dict | None = None, has_images: bool = Fals
 
 def _text(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
-
-
-def _fix_notes(root) -> None:
-    for span in root.xpath("//x:span[contains(concat(' ', @class, ' '), ' note-anchor ')]", namespaces=NS):
-        item = span.getparent()
-        while item is not None and item.tag != f"{{{XHTML_NS}}}li":
-            item = item.getparent()
-        if item is None:
-            continue
-        for name in ("id", EPUB_TYPE, "role"):
-            if span.get(name):
-                item.set(name, span.get(name))
-        parent = span.getparent()
-        # Keep the text that followed the (empty) span.
-        if span.tail:
-            previous = span.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + span.tail
-            else:
-                parent.text = (parent.text or "") + span.tail
-        parent.remove(span)
 
 
 def _set_title(root, title: str) -> None:
@@ -242,7 +222,7 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None) -> None:
         if name == nav_name:
             continue
         root = etree.fromstring(entries[name])
-        _fix_notes(root)
+        move_note_anchors(root)
         heading = root.find(f".//{{{XHTML_NS}}}h1")
         _set_title(root, _text(heading) if heading is not None else book_title)
         docs[name] = root

@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import jinja2
+from lxml import etree
 from lxml import html as lxml_html
 
 from .document import TOKEN_RE
@@ -145,21 +146,38 @@ def markdown_to_html(markdown: str, resource_dir: Path, templates_dir: Path) -> 
     return move_note_ids_to_items(fragment)
 
 
-def move_note_ids_to_items(fragment: str) -> str:
-    """Give each note's <li> the note's id (pandoc cannot put ids on list items)."""
-    if 'class="note-anchor"' not in fragment:
-        return fragment
-    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    for span in root.xpath('//span[@class="note-anchor"]'):
+def move_note_anchors(root) -> None:
+    """Give each note's <li> the attributes of the anchor span at its start.
+
+    pandoc cannot put an id (or epub:type, role) on a list item, so the
+    Markdown puts them on an empty ``span.note-anchor``; this moves them to
+    the item and removes the span. Works on HTML and namespaced XHTML trees.
+    """
+    anchors = root.xpath("//*[local-name()='span'][contains(concat(' ', @class, ' '), ' note-anchor ')]")
+    for span in anchors:
         item = span.getparent()
-        while item is not None and item.tag != "li":
+        while item is not None and etree.QName(item).localname != "li":
             item = item.getparent()
         if item is None:
             continue
-        for name in ("id", "epub:type", "role"):
-            if span.get(name):
-                item.set(name, span.get(name))
-        span.drop_tree()
+        for name, value in span.attrib.items():
+            if name != "class":
+                item.set(name, value)
+        parent, previous = span.getparent(), span.getprevious()
+        if span.tail:  # keep the text that followed the empty span
+            if previous is not None:
+                previous.tail = (previous.tail or "") + span.tail
+            else:
+                parent.text = (parent.text or "") + span.tail
+        parent.remove(span)
+
+
+def move_note_ids_to_items(fragment: str) -> str:
+    """:func:`move_note_anchors` on an HTML fragment."""
+    if "note-anchor" not in fragment:
+        return fragment
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    move_note_anchors(root)
     return "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
 
 
