@@ -12,6 +12,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from .fsutil import replace_atomic
 from .pandoc import run_pandoc
 from .render import PANDOC_MARKDOWN, quotes_filter
 
@@ -38,8 +39,7 @@ def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
             convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch)
         else:
             rezip_deterministic(raw, staged, source_date_epoch=source_date_epoch)
-        staged.chmod(0o644)
-        staged.replace(out)
+        replace_atomic(staged, out)
 
 
 def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, source_date_epoch: int) -> None:
@@ -59,5 +59,4 @@ def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path
         run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)
         staged = Path(tmp) / out.name
         finish_epub(raw, staged, source_date_epoch=source_date_epoch)
-        staged.chmod(0o644)
-        staged.replace(out)
+        replace_atomic(staged, out)
