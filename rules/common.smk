@@ -1,5 +1,6 @@
 # Configuration, paths and input functions shared by the rules.
 
+import functools
 import os
 import subprocess
 import sys
@@ -50,9 +51,15 @@ def brief_dir(wildcards):
     return str(CONTENT_DIR / wildcards.slug)
 
 
+@functools.cache
+def _source_files(slug):
+    """The brief's files, listed once per run (several rules ask for them)."""
+    return tuple(brief_source_files(CONTENT_DIR / slug))
+
+
 def brief_sources(wildcards):
     """Every file of the brief: editing any of them rebuilds only this brief."""
-    return [str(p) for p in brief_source_files(CONTENT_DIR / wildcards.slug)]
+    return [str(p) for p in _source_files(wildcards.slug)]
 
 
 def brief_resources(wildcards):
@@ -71,7 +78,7 @@ def brief_resources(wildcards):
     }
     return [
         str(p)
-        for p in brief_source_files(folder)
+        for p in _source_files(wildcards.slug)
         if p.name not in text_sources and p.parent != folder / "sections"
     ]
 
