@@ -1,24 +1,25 @@
-"""The ``brief`` command: build, check, scaffold, watch and proof briefs.
+"""The ``brief`` command: build, check, scaffold, watch, proof and unlock briefs.
 
 A thin layer over the library and the Snakemake workflow: content mistakes
 come out as one line each (``path:line: error: message (hint)``) and a
-non-zero exit status, never as a traceback.
+non-zero exit status, never as a traceback. ``brief build`` drives
+Snakemake through its Python API (:mod:`pipeline.runner`) and reads its
+events, not its console text.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
-import re
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .content import SLUG_RE, discover_briefs, load_brief
-from .errors import ContentError
-from .steps import DONE
+from .content import SLUG_RE, discover_briefs
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,8 @@ def _content_dir(args) -> Path:
 
 def _select(content_dir: Path, slugs: list[str]) -> list[Path]:
     """Brief folders to work on: the named ones, or all of them."""
+    if not content_dir.is_dir():
+        raise SystemExit(f"brief: {content_dir}: error: no such folder (give the folder of the briefs with --content-dir)")
     folders = discover_briefs(content_dir)
     if not slugs:
         return folders
@@ -40,112 +43,256 @@ def _select(content_dir: Path, slugs: list[str]) -> list[Path]:
     return [by_name[s] for s in slugs]
 
 
-def check_briefs(folders: list[Path], out=sys.stdout) -> tuple[list[str], int, int]:
+# --- check -------------------------------------------------------------------------------------
+
+def check_brief(folder: Path, session, cache=None, *, layout: bool = True):
+    """Everything ``brief build`` could fail on, without writing anything: (problems, document or None).
+
+    Validation, citeproc, and the short version's page limit (a layout of
+    its PDF in memory).
+    """
+    from .content import load_brief
+    from .document import build_document
+    from .errors import ContentError, Problem
+
+    try:
+        brief = load_brief(folder, session=session, cache=cache)
+        document = build_document(brief, session)
+    except ContentError as exc:
+        return exc.problems, None, []
+    problems = list(brief.warnings)
+    if layout:
+        overrun = short_overrun(document, folder, session)
+        if overrun:
+            problems.append(Problem(folder / "summary.md", overrun, None,
+                                    "shorten summary.md or the key points, or raise short.max_pages in brief.yaml"))
+    return problems, document, brief.details
+
+
+def short_overrun(document, folder: Path, session) -> str | None:
+    """The message if the short version does not fit its page limit, else None."""
+    from .compose import compose
+    from .pdf import count_pages
+    from .render import body_html, metadata_html, render_page
+    from .stage import TEMPLATES_DIR, _media
+
+    page = render_page(document, "short", body_html(compose(document, "short", "html"), session,
+                                                    _media(document, folder)),
+                       metadata_html(document, session), TEMPLATES_DIR)
+    pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR)
+    limit = document.meta.short_max_pages
+    if pages <= limit:
+        return None
+    over = pages - limit
+    return f"the short version has {pages} pages, {over} page{'s' * (over != 1)} over its limit of {limit}"
+
+
+def check_briefs(folders: list[Path], out=sys.stdout, verbose: bool = False,
+                 layout: bool = True) -> tuple[list[str], int, int]:
     """Validate ``folders``; print every problem; return (good slugs, errors, warnings)."""
+    from .cache import Cache
+    from .pandoc import PandocSession
+
     good, errors, warnings = [], 0, 0
-    for folder in folders:
-        try:
-            brief = load_brief(folder)
-        except ContentError as exc:
-            problems = exc.problems
-        else:
-            problems = brief.warnings
-            good.append(folder.name)
-        for problem in problems:
-            print(problem.format(relative_to=Path.cwd()), file=out)
-            if problem.severity == "error":
-                errors += 1
-            else:
-                warnings += 1
+    cache = Cache()
+    with PandocSession() as session:
+        for folder in folders:
+            problems, _document, details = check_brief(folder, session, cache, layout=layout)
+            if verbose:
+                problems = [p for p in problems if "--verbose" not in p.hint] + list(details)
+            for problem in problems:
+                print(problem.format(relative_to=Path.cwd()), file=out, flush=True)
+            failed = any(p.severity == "error" for p in problems)
+            errors += sum(p.severity == "error" for p in problems)
+            warnings += sum(p.severity == "warning" for p in problems)
+            if not failed:
+                good.append(folder.name)
     return good, errors, warnings
 
 
 def cmd_check(args) -> int:
     folders = _select(_content_dir(args), args.slugs)
-    good, errors, warnings = check_briefs(folders)
+    good, errors, warnings = check_briefs(folders, verbose=args.verbose, layout=not args.no_layout)
     failed = len(folders) - len(good)
     print(f"checked {len(folders)} brief{'s' * (len(folders) != 1)}: "
           f"{failed} with errors, {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")
     return 1 if errors else 0
 
 
-def snakemake_command(content_dir: Path, build_dir: Path, slugs: list[str], cores: int) -> list[str]:
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO_DIR / "Snakefile"),
-               "--directory", str(REPO_DIR), "--cores", str(cores), "--keep-going",
-               "--config", f"content_dir={content_dir}", f"build_dir={build_dir}"]
-    if slugs:
-        command.append(f"briefs={','.join(slugs)}")
-    return command
+# --- build -------------------------------------------------------------------------------------
+
+def _runner_command(content_dir: Path, build_dir: Path, slugs: list[str], cores: int) -> list[str]:
+    request = {"snakefile": str(REPO_DIR / "Snakefile"), "content_dir": str(content_dir),
+               "build_dir": str(build_dir), "slugs": slugs, "cores": cores, "parent": os.getpid()}
+    return [sys.executable, "-m", "pipeline.runner", json.dumps(request)]
 
 
-# Lines of Snakemake's output that `brief build` shows without --verbose:
-# the steps' own progress and problem lines, the step counter, and the outcome.
-_COUNTER = re.compile(r"^(\d+) of (\d+) steps")
-_TOTAL = re.compile(r"^total\s+(\d+)\s*$")  # last row of Snakemake's "Job stats" table
-# Warnings were already shown by the check that runs before the build.
-_PROBLEM = re.compile(r"^\S.*?: error: ")
+def _log_messages(paths: list[str]) -> list[str]:
+    """The one-line messages a job wrote at the top of its log (before any traceback)."""
+    from .job import TRACEBACK_MARK
+
+    lines = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line == TRACEBACK_MARK:
+                break
+            if line.strip():
+                lines.append(line)
+    return lines
 
 
-def _run_snakemake(command: list[str], verbose: bool) -> int:
-    """Run Snakemake; without ``verbose`` show only the lines a person needs."""
-    if verbose:
-        return subprocess.run(command).returncode
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    done, total = 0, 0
-    for line in process.stdout:
-        line = line.rstrip("\n")
-        counter = _COUNTER.match(line)
-        planned = _TOTAL.match(line)
-        if planned:
-            total = int(planned.group(1))
-        elif counter:
-            done, total = int(counter.group(1)), int(counter.group(2))
-        elif line.startswith(DONE):
-            # Snakemake counts a job after it ends: this line is the next one.
-            print(f"[{min(done + 1, total or done + 1)}/{total or '?'}] {line[2:]}", flush=True)
-        elif line.startswith("Nothing to be done"):
-            print("nothing to do: every output is up to date", flush=True)
-        elif _PROBLEM.match(line):
-            print(line, flush=True)
-    return process.wait()
+def _marker(build_dir: Path, slug: str) -> dict | None:
+    try:
+        return json.loads((build_dir / slug / ".work" / "published.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+class _Progress:
+    """Prints one line per finished or failed brief, from the runner's events."""
+
+    def __init__(self, build_dir: Path, verbose: bool):
+        self.build_dir = build_dir
+        self.verbose = verbose
+        self.total = 0
+        self.done = 0
+        self.failed: list[str] = []
+        self.built: list[str] = []
+        self.nothing = False
+        self.errors: list[str] = []
+
+    def handle(self, event: dict) -> None:
+        kind = event.get("event")
+        if self.verbose:
+            print(json.dumps(event, ensure_ascii=False), flush=True)
+        if kind == "planned":
+            self.total = max(0, int(event["total"]) - 1)  # the final "all" job is not a brief
+        elif kind == "nothing_to_do":
+            self.nothing = True
+        elif kind == "job_finished" and event.get("rule") == "brief":
+            self.done += 1
+            slug = event["wildcards"].get("slug", "?")
+            self.built.append(slug)
+            marker = _marker(self.build_dir, slug) or {}
+            written, unchanged = marker.get("written", []), marker.get("unchanged", [])
+            print(f"[{self.done}/{self.total or '?'}] {slug}: {len(written)} file{'s' * (len(written) != 1)} "
+                  f"written, {len(unchanged)} unchanged", flush=True)
+            for warning in marker.get("warnings", []):
+                print(f"  {warning}", flush=True)
+        elif kind == "job_failed":
+            self.done += 1
+            name = event.get("wildcards", {}).get("slug") or event.get("wildcards", {}).get("name", "?")
+            self.failed.append(name)
+            messages = _log_messages(event.get("log", [])) or [f"{name}: error: the build step failed with no "
+                                                               f"message (see {', '.join(event.get('log', []))})"]
+            print(f"[{self.done}/{self.total or '?'}] {name}: failed", file=sys.stderr, flush=True)
+            for line in messages:
+                print(f"  {line}", file=sys.stderr, flush=True)
+        elif kind == "error":
+            self.errors.append(event["message"])
 
 
 def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int = 2, verbose: bool = False) -> int:
-    """Check, then build the good briefs with Snakemake; print a summary table."""
+    """Build the briefs with Snakemake (through pipeline.runner); print progress and a summary."""
+    from .buildlock import BuildLock, BuildLockError
+
     folders = _select(content_dir, slugs)
     started = time.time()
-    good, errors, _ = check_briefs(folders, out=sys.stderr)
-    failed = sorted({f.name for f in folders} - set(good))
-    status = 0
-    if good:
-        status = _run_snakemake(snakemake_command(content_dir, build_dir, good, cores), verbose)
-    _print_summary(build_dir, good, started)
-    if failed:
-        print(f"brief: {len(failed)} brief{'s' * (len(failed) != 1)} not built because of content errors: "
-              f"{', '.join(failed)} (their previous outputs are unchanged)", file=sys.stderr)
-        status = status or 1
+    try:
+        lock = BuildLock(build_dir)
+        lock.acquire(announce=lambda message: print(message, file=sys.stderr, flush=True))
+    except BuildLockError as exc:
+        print(f"brief: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if lock.cleared_stale:
+            print(f"brief: removed a stale lock in {build_dir} left by a build that was stopped", file=sys.stderr)
+        progress = _Progress(build_dir, verbose)
+        status = _run_runner(_runner_command(content_dir, build_dir, [f.name for f in folders], cores), progress)
+    finally:
+        lock.release()
+    _print_summary(build_dir, progress, [f.name for f in folders], started)
+    if status != 0 and not progress.failed:
+        reason = progress.errors[0] if progress.errors else "Snakemake stopped without saying why"
+        print(f"brief: error: the build did not run: {reason} (run with --verbose for Snakemake's events)",
+              file=sys.stderr)
     return status
 
 
-def _print_summary(build_dir: Path, slugs: list[str], since: float) -> None:
-    rows = []
-    for slug in slugs:
-        for path in sorted((build_dir / slug).glob(f"{slug}-*.*")):
-            if path.suffix in (".pdf", ".docx", ".epub"):
-                state = "built" if path.stat().st_mtime >= since - 1 else "unchanged"
-                rows.append((slug, path.name, f"{path.stat().st_size / 1024:.0f} KB", state))
-    if not rows:
+def _run_runner(command: list[str], progress: _Progress) -> int:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None if progress.verbose else subprocess.DEVNULL,
+                               text=True, bufsize=1, cwd=REPO_DIR)
+
+    def stop(signum, frame):
+        process.kill()
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    ok = False
+    try:
+        for line in process.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("event") == "done":
+                ok = bool(event.get("ok"))
+            progress.handle(event)
+        process.wait()
+    except KeyboardInterrupt:
+        process.kill()
+        process.wait()
+        print("brief: stopped; the outputs of briefs not finished are as they were", file=sys.stderr)
+        return 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if ok and process.returncode == 0 else 1
+
+
+def _print_summary(build_dir: Path, progress: _Progress, slugs: list[str], since: float) -> None:
+    elapsed = time.time() - since
+    if progress.nothing and not progress.failed:
+        print(f"nothing to do: every output is up to date ({len(slugs)} brief{'s' * (len(slugs) != 1)}, "
+              f"{elapsed:.1f} s)", flush=True)
         return
-    built = sum(1 for r in rows if r[3] == "built")
-    print(f"{built} of {len(rows)} outputs rebuilt in {time.time() - since:.1f} s, in {build_dir}:")
-    width = max(len(r[1]) for r in rows)
-    for _, name, size, state in rows:
-        print(f"  {name:<{width}}  {size:>8}  {state}")
+    written = unchanged = 0
+    for slug in progress.built:
+        marker = _marker(build_dir, slug) or {}
+        written += len(marker.get("written", []))
+        unchanged += len(marker.get("unchanged", []))
+    line = (f"built {len(progress.built)} brief{'s' * (len(progress.built) != 1)} in {elapsed:.1f} s: "
+            f"{written} file{'s' * (written != 1)} written, {unchanged} unchanged, in {build_dir}")
+    print(line, flush=True)
+    if progress.failed:
+        print(f"brief: {len(progress.failed)} brief{'s' * (len(progress.failed) != 1)} failed: "
+              f"{', '.join(progress.failed)} (their previous outputs are unchanged)", file=sys.stderr, flush=True)
 
 
 def cmd_build(args) -> int:
     return run_build(_content_dir(args), Path(args.build_dir).resolve(), args.slugs, args.cores, args.verbose)
 
+
+def cmd_unlock(args) -> int:
+    from .buildlock import BuildLock, BuildLockError
+
+    build_dir = Path(args.build_dir).resolve()
+    try:
+        lock = BuildLock(build_dir)
+        lock.acquire(wait=False)
+    except BuildLockError as exc:
+        print(f"brief: {exc}", file=sys.stderr)
+        return 1
+    lock.release()
+    print(f"{build_dir}: {'removed a stale lock' if lock.cleared_stale else 'not locked'}")
+    return 0
+
+
+# --- new, watch, proof -----------------------------------------------------------------------------
 
 SCAFFOLD = {
     "brief.yaml": """title: {title}
@@ -219,12 +366,16 @@ def cmd_proof(args) -> int:
         print(f"brief: no PDFs for '{args.slug}' in {build_dir}; run 'brief build {args.slug}' first", file=sys.stderr)
         return 1
     out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.glob("*.png"):
+        old.unlink()
     for pdf in pdfs:
         subprocess.run(["pdftoppm", "-png", "-r", str(args.dpi), str(pdf), str(out_dir / pdf.stem)], check=True)
     pages = sorted(out_dir.glob("*.png"))
     print(f"{len(pages)} page images in {out_dir}")
     return 0
 
+
+# --- the command line --------------------------------------------------------------------------
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="brief", description="Build policy briefs into short and long PDF, DOCX and EPUB.")
@@ -239,14 +390,19 @@ def _parser() -> argparse.ArgumentParser:
         if slugs:
             p.add_argument("slugs", nargs="*", metavar="SLUG", help="briefs to work on (default: all)")
 
-    p = sub.add_parser("build", help="build briefs into build/<slug>/", description="Check, then build briefs (only what changed is rebuilt).")
+    p = sub.add_parser("build", help="build briefs into build/<slug>/",
+                       description="Build briefs (only what changed is rebuilt); a broken brief keeps its outputs.")
     common(p)
     p.add_argument("-j", "--cores", type=int, default=2, help="jobs to run at once (default 2)")
-    p.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's full log")
+    p.add_argument("-v", "--verbose", action="store_true", help="show Snakemake's events and messages")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("check", help="validate briefs without building", description="Report every error and warning of the briefs; write nothing.")
+    p = sub.add_parser("check", help="validate briefs without building",
+                       description="Report every error and warning of the briefs, including a short version over "
+                                   "its page limit; write nothing.")
     common(p, build=False)
+    p.add_argument("-v", "--verbose", action="store_true", help="list every problem that is summed up in one line")
+    p.add_argument("--no-layout", action="store_true", help="skip laying out the short version (page limit)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("new", help="scaffold a new, valid brief", description="Create content/SLUG with a valid skeleton brief.")
@@ -254,18 +410,26 @@ def _parser() -> argparse.ArgumentParser:
     common(p, slugs=False, build=False)
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("watch", help="rebuild on save", description="Watch the briefs and rebuild the changed ones on save, until interrupted.")
+    p = sub.add_parser("watch", help="rebuild on save",
+                       description="Watch the briefs and rebuild the changed ones on save, until interrupted.")
     common(p)
     p.add_argument("-j", "--cores", type=int, default=2)
     p.add_argument("--debounce-ms", type=int, default=300, help="wait this long after the last change (default 300)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_watch)
 
-    p = sub.add_parser("proof", help="render every PDF page to PNG", description="Render the brief's PDF pages to PNG (pdftoppm) in build/<slug>/proof/.")
+    p = sub.add_parser("proof", help="render every PDF page to PNG",
+                       description="Render the brief's PDF pages to PNG (pdftoppm) in build/<slug>/proof/.")
     p.add_argument("slug", metavar="SLUG")
-    p.add_argument("--build-dir", default="build")
+    p.add_argument("--build-dir", default=os.environ.get("BRIEF_BUILD_DIR", "build"))
     p.add_argument("--dpi", type=int, default=80)
     p.set_defaults(func=cmd_proof)
+
+    p = sub.add_parser("unlock", help="remove a stale lock left by a killed build",
+                       description="Remove the lock a killed build left in the build folder (never one of a build "
+                                   "that is still running).")
+    p.add_argument("--build-dir", default=os.environ.get("BRIEF_BUILD_DIR", "build"))
+    p.set_defaults(func=cmd_unlock)
     return parser
 
 

@@ -1,54 +1,78 @@
 """Load a brief folder, validate it, and collect every problem in one pass.
 
 ``load_brief`` reads brief.yaml, summary.md, sections/*.md and the references
-file, checks them against the schemas and the rules of the contract (citations
-defined, images present with alt text and inside the folder, no raw HTML, no
-empty section ...), and returns a :class:`Brief` or raises a
-:class:`ContentError` listing all errors. Warnings travel on the Brief.
+file, checks them against the schemas and the rules of the contract, and
+returns a :class:`Brief` or raises :class:`ContentError` listing all errors.
+Warnings travel on the Brief.
+
+The Markdown is read once, by pandoc (:mod:`pipeline.markdown`): citations,
+footnotes, images, links, raw HTML, headings, divs, attributes and
+cross-references are nodes of its document tree. Metadata texts (title,
+subtitle, question, section titles, key points ...) are read the same way as
+inline Markdown and may hold emphasis and quotes, nothing that reads a file.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote
 
-from .citations import CitationGroup, find_citations, mask_code, number_sources
+from . import tree
+from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
-from .references import REFERENCE_FILES, References, load_references
+from .images import ImageError, inspect_image
+from .markdown import INLINE_TEXT_FORMAT, READER_FORMAT, Reading, bracket_guard, locate
+from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
 from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FRONT_MATTER_END = re.compile(r"^(---|\.\.\.)\s*$")
-# ![alt](target "title"): the target in <...> (may hold spaces) or bare (may
-# hold balanced parentheses), as pandoc reads it.
-_IMAGE = re.compile(
-    r"!\[(?P<alt>(?:[^\[\]]|\[[^\]]*\])*)\]\(\s*"
-    r"(?:<(?P<angle>[^<>\n]*)>|(?P<target>(?:\\.|[^\s()\\]|\([^\s()]*\))*))"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_REF_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\](?:\[(?P<label>[^\]]*)\])?(?!\()")
-_LINK_DEF = re.compile(r"^ {0,3}\[(?P<label>[^\]]+)\]:\s*(?:<(?P<angle>[^<>\n]*)>|(?P<target>\S+))", re.M)
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # pandoc's backslash escapes: ASCII punctuation
-_RAW_HTML = re.compile(r"</?(?P<tag>[A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>|<!--")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # one letter + ':' is a drive (C:)
+MAX_MARKDOWN_BYTES = 256 * 1024
+MAX_YAML_BYTES = 256 * 1024
+READ_TIMEOUT = 30.0  # seconds pandoc may take to read one file
+
+CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-")
+# Identifiers and classes the pipeline gives its own elements: an author's
+# attributes must not be mistaken for them.
+RESERVED_IDS = {"summary", "key-points", "notes", "toc", "contents", "title-block-header", "footnotes", "main",
+                "content", "about-authors", "acknowledgements", "about-organization", "how-to-cite", "licence"}
+RESERVED_ID_PREFIXES = ("note-", "cite-", "fn-", "fnref-", "section-", "appendix-", "h-", "ref-", "brief-")
+ALLOWED_ATTRIBUTES = {
+    "Image": {"width", "height"},
+    "Div": {"title", "lang", "dir"},
+    "Span": {"lang", "dir"},
+}
+GENERIC_ATTRIBUTES = {"lang", "dir"}
+KNOWN_DIV_CLASSES = {"key-findings", "recommendations", "box"}
+KNOWN_SPAN_CLASSES = {"smallcaps", "underline", "mark"}
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+# Inline nodes that a metadata text (title, key point ...) may hold.
+META_INLINES = {"Str", "Space", "SoftBreak", "LineBreak", "Emph", "Strong", "Underline", "Strikeout",
+                "Superscript", "Subscript", "SmallCaps", "Quoted", "Code", "Span", "Link", "Cite"}
+# Metadata fields read as inline Markdown, with what they are called in messages.
+META_TEXT_FIELDS = ("title", "subtitle", "question", "organization", "rights", "distribution", "short_title")
 
 
 @dataclass
 class Part:
     """summary.md or one section file."""
 
+    kind: str  # "summary" or "section"
     path: Path
     body: str
     body_line: int
-    groups: list[CitationGroup] = field(default_factory=list)
     title: str = ""
+    title_line: int = 1
     key_point: str = ""
+    key_point_line: int = 1
     key_point_derived: bool = False
     short: bool = True
+    anchor: str | None = None  # front matter 'id' (a sec- cross-reference target)
+    reading: Reading | None = None
+    title_inlines: list = field(default_factory=list)
+    key_point_inlines: list = field(default_factory=list)
     images: list[str] = field(default_factory=list)
 
 
@@ -59,12 +83,14 @@ class Brief:
     slug: str
     folder: Path
     meta: dict
+    meta_lines: LocatedYaml
+    texts: dict[str, list]  # metadata field path ("title", "authors.0.name") -> inlines
     summary: Part
     sections: list[Part]
-    references: References
-    csl: Path | None
-    note_keys: list[str]
+    references: ReferenceIndex
+    style: StyleInfo
     warnings: list = field(default_factory=list)
+    details: list = field(default_factory=list)  # warnings summed up in `warnings`, one by one
 
     @property
     def parts(self) -> list[Part]:
@@ -74,6 +100,12 @@ class Brief:
     def language(self) -> str:
         return self.meta.get("language", "en")
 
+    @property
+    def notes_model(self) -> str:
+        return self.meta.get("notes", "sources")
+
+
+# --- the brief folder ------------------------------------------------------------------------------
 
 def is_brief_folder(path: Path) -> bool:
     """A folder under content/ is a brief if it holds brief.yaml and is not hidden."""
@@ -81,7 +113,7 @@ def is_brief_folder(path: Path) -> bool:
 
 
 def discover_briefs(content_dir: Path) -> list[Path]:
-    """Brief folders under ``content_dir``, sorted by slug."""
+    """Brief folders under ``content_dir``, sorted by name."""
     if not content_dir.is_dir():
         return []
     return sorted(p for p in content_dir.iterdir() if is_brief_folder(p))
@@ -89,30 +121,57 @@ def discover_briefs(content_dir: Path) -> list[Path]:
 
 def brief_source_files(folder: Path) -> list[Path]:
     """Every file of a brief that its outputs depend on (for rules and watching)."""
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
-    return files
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
 
 
-def split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """(front matter text or None, body, 1-based line where the body starts)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        return None, text, 1
+_FRONT_MATTER_END = ("---", "...")
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int, bool]:
+    """(front matter text or None, body, 1-based line where the body starts, front matter closed)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return None, text, 1, True
     for index in range(1, len(lines)):
-        if _FRONT_MATTER_END.match(lines[index]):
-            return "".join(lines[1:index]), "".join(lines[index + 1:]), index + 2
-    return "".join(lines[1:]), "", len(lines) + 1
+        if lines[index].rstrip() in _FRONT_MATTER_END:
+            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1:]), index + 2, True
+    return "\n".join(lines[1:]), "", len(lines) + 1, False
 
 
-def _read_text(path: Path, problems: Collector, folder: Path | None = None) -> str | None:
-    """The text of ``path`` (UTF-8, a byte-order mark dropped, newlines as \\n).
+# Characters no output format can hold: XML 1.0 forbids C0 controls other
+# than tab and newline, lone surrogates and U+FFFE/U+FFFF.
+_FORBIDDEN = {chr(c) for c in range(0x20) if c not in (0x09, 0x0A)} | {"\ufffe", "\uffff", "\x7f"}
 
-    With ``folder``, a file that is a link to a place outside that folder is
-    refused and not read: a brief can only reach its own folder.
+
+def forbidden_character(text: str) -> tuple[int, str] | None:
+    """(offset, character) of the first character that no output can hold, else None."""
+    for offset, char in enumerate(text):
+        if char in _FORBIDDEN or "\ud800" <= char <= "\udfff":
+            return offset, char
+    return None
+
+
+def _describe_char(char: str) -> str:
+    names = {"\x00": "NUL", "\x0c": "form feed", "\x1b": "ESC", "\x0b": "vertical tab", "\x7f": "DEL"}
+    name = names.get(char, "control character" if ord(char) < 0x20 else "non-character")
+    return f"U+{ord(char):04X} ({name})"
+
+
+def _read_text(path: Path, problems: Collector, folder: Path, limit: int) -> str | None:
+    """The text of ``path`` (UTF-8, a byte-order mark dropped, newlines as \\n), or None if it cannot be used.
+
+    A file that is a link to a place outside the brief folder is refused and
+    not read; so is a file over ``limit`` bytes or one with characters no
+    output format can hold.
     """
-    if folder is not None and _refuse_outside(path, folder, problems):
+    if _refuse_outside(path, folder, problems):
         return None
     try:
+        size = path.stat().st_size
+        if size > limit:
+            problems.error(path, f"the file is {size // 1024} KB, more than the limit of {limit // 1024} KB",
+                           hint="split the text into several section files")
+            return None
         data = path.read_bytes()
     except OSError as exc:
         hint = (f"add {path.name} to the brief folder" if isinstance(exc, FileNotFoundError)
@@ -126,7 +185,14 @@ def _read_text(path: Path, problems: Collector, folder: Path | None = None) -> s
         problems.error(path, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})", line,
                        "save it with UTF-8 encoding")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = forbidden_character(text)
+    if bad:
+        offset, char = bad
+        problems.error(path, f"the text contains {_describe_char(char)}, which no output format can hold",
+                       text.count("\n", 0, offset) + 1, "delete the character (it is invisible in most editors)")
+        return None
+    return text
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -144,166 +210,18 @@ def _refuse_outside(path: Path, folder: Path, problems: Collector) -> bool:
     return True
 
 
-def _load_meta(folder: Path, problems: Collector) -> tuple[dict | None, LocatedYaml | None]:
-    path = folder / "brief.yaml"
-    text = _read_text(path, problems, folder)
-    if text is None:
-        return None, None
-    try:
-        located = load_located(text)
-    except YamlSyntaxError as exc:
-        problems.error(path, exc.message, exc.line,
-                       exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
-        return None, None
-    if located.data is None:
-        located = LocatedYaml({}, {(): 1})
-    if not check_against_schema("brief", located, path, problems, "brief.yaml"):
-        return None, located
-    return dict(located.data), located
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # one letter + ':' is a drive (C:)
 
 
-def _link_definitions(parts: list[Part]) -> dict[str, str]:
-    """Reference link definitions ``[label]: target`` of the whole brief.
-
-    The parts are joined into one document to be rendered, so a definition in
-    one file serves an image in another.
-    """
-    definitions: dict[str, str] = {}
-    for part in parts:
-        for m in _LINK_DEF.finditer(mask_code(part.body)):
-            target = m.group("target") if m.group("angle") is None else m.group("angle")
-            definitions.setdefault(_label(m.group("label")), _ESCAPE.sub(r"\1", target))
-    return definitions
-
-
-def _label(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
-def _check_markdown(part: Part, folder: Path, problems: Collector, definitions: dict[str, str]) -> set[str]:
-    """Images (present, alt text, inside the folder) and raw HTML; return the image targets seen."""
-    text = part.body
-    masked = mask_code(text)
-
-    def line_at(offset: int) -> int:
-        return part.body_line + text.count("\n", 0, offset)
-
-    html_lines = set()
-    for match in _RAW_HTML.finditer(masked):
-        line = line_at(match.start())
-        if line in html_lines:
-            continue  # one message per line: <b>x</b> is one mistake, not two
-        html_lines.add(line)
-        if match.group(0) == "<!--":
-            hint = "delete the comment: HTML comments are raw HTML and would show as text in the outputs"
-        elif (match.group("tag") or "").lower() == "img":
-            hint = "write the image in Markdown with its alt text: ![What the image shows](assets/chart.png)"
-        else:
-            hint = "write it in Markdown; raw HTML could carry scripts or remote resources into the outputs"
-        problems.error(part.path, f"raw HTML is not allowed: {' '.join(match.group(0).split())[:60]}", line, hint)
-    images = [(m.group("alt"), _ESCAPE.sub(r"\1", m.group("target") if m.group("angle") is None else m.group("angle")),
-               m.start()) for m in _IMAGE.finditer(masked)]
-    for m in _REF_IMAGE.finditer(masked):
-        label = _label(m.group("label") or m.group("alt"))
-        if label in definitions:
-            images.append((m.group("alt"), definitions[label], m.start()))
-    seen = set()
-    for alt, target, offset in sorted(images, key=lambda image: image[2]):
-        seen.add(unquote(target))
-        _check_image(part, folder, problems, alt, target, line_at(offset))
-    return seen
-
-
-def _check_image(part: Part, folder: Path, problems: Collector, alt: str, target: str, line: int | None) -> None:
-    if not alt.strip():
-        problems.error(part.path, f"image '{target}' has no alt text", line,
-                       f"describe the image between the brackets: ![What the chart shows]({target})")
-    reason = _outside_reason(target, folder)
-    if reason:
-        problems.error(part.path, f"image '{target}' {reason}", line,
-                       "put the image in the brief's assets/ folder and use a relative path such as assets/chart.png")
-        return
-    if not (folder / unquote(target)).is_file():
-        problems.error(part.path, f"image '{target}' not found", line,
-                       f"add the file {unquote(target)} to the brief folder, or fix the path")
-        return
-    part.images.append(unquote(target))
-
-
-_PART_MARK = "\u27e6part:{}\u27e7"  # cannot occur in Markdown the author writes
-
-
-def _check_images_as_pandoc_reads_them(parts: list[Part], folder: Path, problems: Collector,
-                                       seen: set[str]) -> None:
-    """Check every image pandoc finds in the brief that the patterns above missed.
-
-    pandoc reads the parts as one document when rendering (a link definition
-    in one file serves an image in another); whatever image it finds there is
-    what it would fetch. Images already checked are skipped. A marker
-    paragraph before each part tells which file an image comes from.
-    """
-    from .pandoc import PandocError, run_pandoc
-
-    joined = "".join(f"{_PART_MARK.format(index)}\n\n{part.body}\n\n" for index, part in enumerate(parts))
-    try:
-        ast = json.loads(run_pandoc(["-f", "markdown", "-t", "json"], joined))
-    except (PandocError, OSError, ValueError) as exc:
-        problems.error(parts[0].path, f"pandoc cannot read the Markdown: {exc}")
-        return
-    current = 0
-    for block in ast.get("blocks", []):
-        text = _stringify(block) if block.get("t") == "Para" else ""
-        marker = re.fullmatch("\u27e6part:(\\d+)\u27e7", text)
-        if marker:
-            current = int(marker.group(1))
-            continue
-        for alt, target in _pandoc_images(block):
-            if unquote(target) in seen:
-                continue
-            seen.add(unquote(target))
-            part, line = parts[current], None
-            for needle in (target, unquote(target)):
-                offset = part.body.find(needle)
-                if offset >= 0:
-                    line = part.body_line + part.body.count("\n", 0, offset)
-                    break
-            _check_image(part, folder, problems, alt, target, line)
-
-
-def _pandoc_images(node) -> list[tuple[str, str]]:
-    """(alt text, target) of every Image in a pandoc JSON AST."""
-    found = []
-    if isinstance(node, dict):
-        if node.get("t") == "Image":
-            _attr, inlines, (target, _title) = node["c"]
-            found.append((_stringify(inlines), target))
-        for value in node.values():
-            found += _pandoc_images(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _pandoc_images(value)
-    return found
-
-
-def _stringify(node) -> str:
-    if isinstance(node, dict):
-        if node.get("t") in ("Space", "SoftBreak", "LineBreak"):
-            return " "
-        if node.get("t") == "Str":
-            return node["c"]
-        return _stringify(node.get("c", []))
-    if isinstance(node, list):
-        return "".join(_stringify(value) for value in node)
-    return ""
-
-
-def _outside_reason(target: str, folder: Path) -> str:
-    """Why an image or style path may not be used, or '' if it stays inside the brief.
+def outside_reason(target: str, folder: Path) -> str:
+    """Why a path may not be used, or '' if it stays inside the brief folder.
 
     The target is checked as written and percent-decoded (pandoc and
     WeasyPrint decode %2e%2e to ..); links are followed, so a symbolic link
     in assets/ that points outside the folder is refused.
     """
+    from urllib.parse import unquote
+
     for form in dict.fromkeys((target, unquote(target))):
         if "\0" in form:
             return "is not a valid path"
@@ -319,28 +237,57 @@ def _outside_reason(target: str, folder: Path) -> str:
     return ""
 
 
-def _first_sentence(body: str) -> str:
-    text = re.sub(r"\[[^\[\]]*@[^\[\]]*\]", "", body)  # citations
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)  # images
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip() and not p.lstrip().startswith("#")]
-    if not paragraphs:
-        return ""
-    flat = " ".join(paragraphs[0].split())
-    sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“‘(¿¡])", flat)[0]
-    return re.sub(r"\s+([.,;:])", r"\1", sentence).strip()
+# --- brief.yaml and section files ----------------------------------------------------------------
+
+def _check_yaml_text(value, path: Path, located: LocatedYaml, where: tuple, problems: Collector) -> bool:
+    """Report characters no output can hold in any string of a YAML value."""
+    ok = True
+    if isinstance(value, str):
+        bad = forbidden_character(value)
+        if bad:
+            key = ".".join(str(p) for p in where)
+            problems.error(path, f"'{key}' contains {_describe_char(bad[1])}, which no output format can hold",
+                           located.line_of(where, 1), "delete the character (it is invisible in most editors)")
+            ok = False
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            ok &= _check_yaml_text(item, path, located, where + (key,), problems)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            ok &= _check_yaml_text(item, path, located, where + (index,), problems)
+    return ok
+
+
+def _load_meta(folder: Path, problems: Collector) -> tuple[dict | None, LocatedYaml | None]:
+    path = folder / "brief.yaml"
+    text = _read_text(path, problems, folder, MAX_YAML_BYTES)
+    if text is None:
+        return None, None
+    try:
+        located = load_located(text)
+    except YamlSyntaxError as exc:
+        problems.error(path, exc.message, exc.line,
+                       exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
+        return None, None
+    if located.data is None:
+        located = LocatedYaml({}, {(): 1})
+    if not check_against_schema("brief", located, path, problems, "brief.yaml"):
+        return None, located
+    if not _check_yaml_text(located.data, path, located, (), problems):
+        return None, located
+    return dict(located.data), located
 
 
 def _load_section(path: Path, folder: Path, problems: Collector) -> Part | None:
-    text = _read_text(path, problems, folder)
+    text = _read_text(path, problems, folder, MAX_MARKDOWN_BYTES)
     if text is None:
         return None
-    front, body, body_line = split_front_matter(text)
+    front, body, body_line, closed = split_front_matter(text)
     if front is None:
         problems.error(path, "the section has no front matter", 1,
                        "start the file with a '---' block holding at least 'title: ...', closed by '---'")
-        return Part(path, text, 1)  # the body is still checked, so that every problem shows at once
-    if not any(_FRONT_MATTER_END.match(line) for line in text.splitlines()[1:]):
+        return _unchecked_part(path, text, 1, problems)  # the body is still checked, so every problem shows at once
+    if not closed:
         problems.error(path, "the front matter opened on line 1 is never closed", 1,
                        "add a line '---' after the front matter, before the section's text")
         return None
@@ -354,124 +301,559 @@ def _load_section(path: Path, folder: Path, problems: Collector) -> Part | None:
         located = LocatedYaml({}, {(): 1})
     if not check_against_schema("section", located, path, problems, "the section's front matter"):
         return _unchecked_part(path, body, body_line, problems)
+    if not _check_yaml_text(located.data, path, located, (), problems):
+        return _unchecked_part(path, body, body_line, problems)
     meta = located.data
-    part = Part(path, body, body_line, title=meta["title"].strip(), short=meta.get("short", True))
+    part = Part("section", path, body, body_line, title=" ".join(meta["title"].split()),
+                title_line=located.line_of(["title"], 1), short=meta.get("short", True), anchor=meta.get("id"))
     if not body.strip():
-        problems.error(path, "the section's body is empty", body_line, "write the section's text below the front matter, or delete the file")
+        problems.error(path, "the section's body is empty", body_line,
+                       "write the section's text below the front matter, or delete the file")
         return part
     if "key_point" in meta:
         part.key_point = " ".join(meta["key_point"].split())
-    else:
-        part.key_point = _first_sentence(body)
-        part.key_point_derived = True
-        if part.short:
-            shown = part.key_point if len(part.key_point) <= 80 else part.key_point[:77] + "..."
-            problems.warn(path, f"no key_point: the short version uses the section's first sentence: \"{shown}\"", 1,
-                          "add 'key_point: ...' with one or two sentences to the front matter, "
-                          "or 'short: false' to leave the section out of the short version")
+        part.key_point_line = located.line_of(["key_point"], 1)
     return part
 
 
 def _unchecked_part(path: Path, body: str, body_line: int, problems: Collector) -> Part:
     """A section whose front matter is wrong: its body is still checked."""
     if not body.strip():
-        problems.error(path, "the section's body is empty", body_line, "write the section's text below the front matter, or delete the file")
-    return Part(path, body, body_line)
+        problems.error(path, "the section's body is empty", body_line,
+                       "write the section's text below the front matter, or delete the file")
+    return Part("section", path, body, body_line)
 
 
-def load_brief(folder: Path) -> Brief:
-    """Read and validate the brief in ``folder``; raise ContentError with every error."""
+def _load_summary(folder: Path, problems: Collector) -> Part | None:
+    path = folder / "summary.md"
+    if not path.is_file() and not path.is_symlink():
+        problems.error(path, "summary.md is missing", hint="add the executive summary as summary.md in the brief folder")
+        return None
+    text = _read_text(path, problems, folder, MAX_MARKDOWN_BYTES)
+    if text is None:
+        return None
+    front, body, body_line, _ = split_front_matter(text)
+    if front is not None:
+        problems.error(path, "summary.md takes no front matter", 1, "remove the --- block; the title comes from brief.yaml")
+    if not body.strip():
+        problems.error(path, "the executive summary is empty", body_line, "write the summary in summary.md")
+    return Part("summary", path, body, body_line)
+
+
+# --- reading the Markdown with pandoc --------------------------------------------------------------
+
+@dataclass
+class _MetaText:
+    """A metadata value read as inline Markdown: where it is written, and its inlines once read."""
+
+    key: str  # "title", "authors.0.name", "sections/01-a.md:title"
+    path: Path
+    line: int
+    value: str
+    inlines: list = field(default_factory=list)
+
+
+def _read_markdown(parts: list[Part], texts: list[_MetaText], session, problems: Collector) -> None:
+    """Read every part and metadata text with pandoc; set ``part.reading`` and ``text.inlines``."""
+    from .pandoc import PandocError
+
+    for part in parts:
+        if not part.body.strip():
+            continue
+        guard = bracket_guard(part.body, part.body_line)
+        if guard:
+            problems.error(part.path, guard.message, guard.line, guard.hint)
+            continue
+        try:
+            document = session.read_markdown([part.body], READER_FORMAT[len("markdown"):], timeout=READ_TIMEOUT)[0]
+        except PandocError as exc:
+            problems.error(part.path, f"pandoc could not read the file: {exc}",
+                           hint="look for long runs of brackets, backticks or '<' and simplify them")
+            continue
+        part.reading = locate(part.path, part.body, part.body_line, document)
+    usable = []
+    for text in texts:
+        value = " ".join(text.value.split())
+        guard = bracket_guard(value)
+        if guard:
+            problems.error(text.path, f"'{text.key}': {guard.message}", text.line, guard.hint)
+        else:
+            usable.append((text, value))
+    if not usable:
+        return
+    # "x " first: block syntax (a list, a heading) cannot start a one-line text.
+    try:
+        documents = session.read_markdown([f"x {value}" for _, value in usable],
+                                          INLINE_TEXT_FORMAT[len("markdown"):], timeout=READ_TIMEOUT)
+    except PandocError as exc:
+        problems.error(usable[0][0].path, f"pandoc could not read the metadata texts: {exc}")
+        return
+    for (text, _), document in zip(usable, documents):
+        blocks = document.get("blocks", [])
+        inlines = blocks[0]["c"] if len(blocks) == 1 and blocks[0]["t"] in ("Para", "Plain") else []
+        text.inlines = inlines[2:] if inlines[:1] == [tree.Str("x")] else tree.text(text.value)
+
+
+def _check_meta_text(text: _MetaText, problems: Collector) -> None:
+    """Metadata texts may hold emphasis, quotes and web links; nothing that reads a file or makes a note."""
+    what = {"Image": "an image", "Note": "a footnote", "RawInline": "raw HTML or TeX", "Math": "math"}
+
+    def visit(node):
+        t = node["t"]
+        if t not in META_INLINES:
+            problems.error(text.path, f"'{text.key}' may not hold {what.get(t, t)}", text.line,
+                           "write plain text; emphasis (*...*) and quotes are allowed")
+        elif t == "Link" and not node["c"][2][0].startswith(LINK_SCHEMES):
+            problems.error(text.path, f"'{text.key}' links to '{node['c'][2][0]}', which is not a web address",
+                           text.line, "link only to http://, https:// or mailto: addresses")
+        elif t == "Cite":
+            citations = node["c"][0]
+            if any(c["citationMode"]["t"] != "AuthorInText" for c in citations):
+                problems.error(text.path, f"'{text.key}' may not hold a citation", text.line,
+                               "cite sources in the text of the brief, not in its metadata")
+        attributes = tree.node_attr(node)
+        if attributes is not None and t == "Span":
+            _check_attributes(node, attributes, text.path, text.line, problems, None)
+
+    tree.walk(text.inlines, visit)
+    text.inlines = tree.map_inlines(text.inlines, _cite_as_text)
+
+
+def _cite_as_text(node):
+    """A bare @word in a metadata text (e.g. a social media handle) is text."""
+    if node["t"] == "Cite":
+        return node["c"][1]
+    return None
+
+
+# --- checking what pandoc found ---------------------------------------------------------------------
+
+@dataclass
+class _Ids:
+    """Identifiers written by the author across the brief: unique, not reserved."""
+
+    seen: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+
+    def add(self, identifier: str, path: Path, line: int | None, problems: Collector) -> None:
+        if identifier in RESERVED_IDS or identifier.startswith(RESERVED_ID_PREFIXES):
+            problems.error(path, f"the identifier '#{identifier}' is reserved for the pipeline's own elements", line,
+                           "choose another identifier, e.g. with a fig-, tbl- or sec- prefix")
+        elif identifier in self.seen:
+            first_path, first_line = self.seen[identifier]
+            where = f"{first_path.name}:{first_line}" if first_line else first_path.name
+            problems.error(path, f"the identifier '#{identifier}' is used twice (first in {where})", line,
+                           "give each element its own identifier")
+        else:
+            self.seen[identifier] = (path, line)
+
+
+def _check_attributes(node: dict, attributes, path: Path, line: int | None, problems: Collector,
+                      ids: _Ids | None) -> None:
+    identifier, classes, pairs = attributes
+    t = node["t"]
+    allowed = ALLOWED_ATTRIBUTES.get(t, GENERIC_ATTRIBUTES if t not in ("Code", "CodeBlock", "Figure",
+                                                                       "Table", "Header", "Link") else set())
+    for key, value in pairs:
+        if key not in allowed:
+            hint = ("remove it; the house style sets the look of every format" if key in ("style", "custom-style")
+                    else f"remove it; allowed here: {', '.join(sorted(allowed))}" if allowed else "remove it")
+            problems.error(path, f"the attribute '{key}' is not allowed", line, hint)
+        elif key == "dir" and value not in ("ltr", "rtl", "auto"):
+            problems.error(path, f"dir=\"{value}\" is not a text direction", line, "write dir=\"rtl\" or dir=\"ltr\"")
+        elif key == "lang" and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+            problems.error(path, f"lang=\"{value}\" is not a BCP 47 language tag", line, "write e.g. lang=\"fr\"")
+    for name in classes:
+        if name.startswith("brief-"):
+            problems.error(path, f"the class '.{name}' is reserved for the pipeline's own elements", line,
+                           "remove it")
+    if identifier and ids is not None:
+        ids.add(identifier, path, line, problems)
+
+
+def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, problems: Collector) -> None:
+    path = part.path
+    if reading.meta:
+        problems.error(path, "a YAML metadata block (between --- lines) inside the text", reading.meta_line,
+                       "move settings to the front matter at the top of the file; to draw a line, write '***'")
+    for found in reading.nodes:
+        node, line = found.node, found.line
+        attributes = tree.node_attr(node)
+        if attributes is not None:
+            _check_attributes(node, attributes, path, line, problems, ids)
+        kind = found.kind
+        if kind == "raw":
+            raw = node["c"][1].strip()
+            fmt = node["c"][0]
+            shown = " ".join(raw.split())[:60]
+            if raw.startswith("<!--"):
+                hint = "delete the comment: HTML comments are raw HTML and would show as text in the outputs"
+            elif raw.lower().startswith("<img"):
+                hint = "write the image in Markdown with its alt text: ![What the image shows](assets/chart.png)"
+            elif fmt in ("tex", "latex"):
+                hint = "write it as text; to show a backslash write \\\\"
+            else:
+                hint = "write it in Markdown; raw HTML could carry scripts or remote resources into the outputs"
+            what = "raw TeX" if fmt in ("tex", "latex") else "raw HTML" if fmt.startswith("html") else f"raw {fmt}"
+            problems.error(path, f"{what} is not allowed: {shown}", line, hint)
+        elif kind == "image":
+            alt = tree.stringify(node["c"][1])
+            _check_image(part, folder, problems, alt, node["c"][2][0], line)
+        elif kind == "link":
+            target = node["c"][2][0]
+            if target.startswith("#"):
+                continue  # checked once every identifier is known
+            if not target.startswith(LINK_SCHEMES):
+                problems.error(path, f"the link target '{target}' is not a web address", line,
+                               "link to http://, https:// or mailto: addresses; files cannot travel with the outputs")
+        elif kind == "footnote" and found.nested_footnote:
+            problems.error(path, "a footnote inside a footnote", line, "move the inner note's text into the outer one")
+        elif kind == "math":
+            problems.error(path, "math is not supported", line, "write the formula as text")
+        elif kind == "div":
+            for name in node["c"][0][1]:
+                if name not in KNOWN_DIV_CLASSES and not name.startswith("brief-"):
+                    problems.warn(path, f"unknown block class '.{name}' is ignored", line,
+                                  f"use one of {', '.join('.' + c for c in sorted(KNOWN_DIV_CLASSES))}, or remove it")
+        elif kind == "span":
+            for name in node["c"][0][1]:
+                if name not in KNOWN_SPAN_CLASSES and not name.startswith("brief-"):
+                    problems.warn(path, f"unknown class '.{name}' is ignored", line,
+                                  f"use one of {', '.join('.' + c for c in sorted(KNOWN_SPAN_CLASSES))}, or remove it")
+
+
+def _check_image(part: Part, folder: Path, problems: Collector, alt: str, target: str, line: int | None) -> None:
+    from urllib.parse import unquote
+
+    if not alt.strip():
+        problems.error(part.path, f"image '{target}' has no alt text", line,
+                       f"describe the image between the brackets: ![What the chart shows]({target})")
+    reason = outside_reason(target, folder)
+    if reason:
+        problems.error(part.path, f"image '{target}' {reason}", line,
+                       "put the image in the brief's assets/ folder and use a relative path such as assets/chart.png")
+        return
+    path = folder / unquote(target)
+    if not path.is_file():
+        problems.error(part.path, f"image '{target}' not found", line,
+                       f"add the file {unquote(target)} to the brief folder, or fix the path")
+        return
+    try:
+        inspect_image(path)
+    except ImageError as exc:
+        problems.error(part.path, f"image '{target}' {exc.message}", line, exc.hint)
+        return
+    if unquote(target) not in part.images:
+        part.images.append(unquote(target))
+
+
+def _first_sentence(blocks: list) -> str:
+    """The first sentence of the first paragraph, citations and notes left out."""
+    for block in blocks:
+        if block["t"] in ("Para", "Plain"):
+            inlines = tree.map_inlines(block["c"], lambda n: [] if n["t"] in ("Cite", "Note") else None)
+            flat = tree.stringify(inlines)
+            if flat:
+                return _cut_sentence(flat)
+    return ""
+
+
+def _cut_sentence(text: str) -> str:
+    """Up to the first '.', '!' or '?' followed by a space and a capital or opening mark (one pass)."""
+    for index, char in enumerate(text[:-2]):
+        if char in ".!?" and text[index + 1] == " " and (text[index + 2].isupper() or text[index + 2] in "\"“‘(¿¡«"):
+            return _tidy(text[:index + 1])
+    return _tidy(text)
+
+
+def _tidy(sentence: str) -> str:
+    """No space before a closing punctuation mark (left where a citation was)."""
+    out: list[str] = []
+    for char in sentence:
+        if char in ".,;:!?" and out and out[-1] == " ":
+            out.pop()
+        out.append(char)
+    return "".join(out).strip()
+
+
+# --- citations ---------------------------------------------------------------------------------------
+
+def is_crossref(key: str) -> bool:
+    return key.startswith(CROSSREF_PREFIXES)
+
+
+def _check_citations(parts: list[Part], refs: ReferenceIndex, targets: set[str], problems: Collector) -> list[str]:
+    """Report unknown ids and misplaced cross-references; return the cited keys in reading order."""
+    cited: list[str] = []
+    for part in parts:
+        if part.reading is None:
+            continue
+        for cite in part.reading.cites:
+            crossrefs = [item for item in cite.items if is_crossref(item.key)]
+            if crossrefs and len(crossrefs) != len(cite.items):
+                problems.error(part.path, f"a cross-reference mixed with citations: {cite.text}", cite.line,
+                               "write the cross-reference (@fig-..., @tbl-..., @sec-...) outside the citation brackets")
+                continue
+            for item in crossrefs:
+                if item.key not in targets:
+                    kinds = {"fig-": "figure", "tbl-": "table", "sec-": "section"}
+                    kind = kinds[item.key[:4]]
+                    close = difflib.get_close_matches(item.key, sorted(targets), n=1, cutoff=0.6)
+                    hint = (f"did you mean '@{close[0]}'?" if close
+                            else f"give the {kind} the identifier {{#{item.key}}}, or fix the reference")
+                    problems.error(part.path, f"unknown cross-reference '@{item.key}'", cite.line, hint)
+            if crossrefs:
+                continue
+            bare = all(item.mode == "AuthorInText" for item in cite.items)
+            if bare:
+                key = cite.items[0].key
+                if key in refs.lines:
+                    problems.warn(part.path, f"'@{key}' without brackets is printed as text", cite.line,
+                                  f"write [@{key}] to cite the source")
+                continue
+            for item in cite.items:
+                if item.key not in cited:
+                    cited.append(item.key)
+                if item.key in refs.lines or not refs.readable:
+                    continue  # an unreadable references file is reported once, not per citation
+                if refs.path is None:
+                    problems.error(part.path, f"citation '@{item.key}' but the brief has no references file", cite.line,
+                                   "add references.yaml (CSL YAML), references.json (CSL JSON) or references.bib "
+                                   "(BibTeX) listing the sources")
+                    continue
+                candidates = list(refs.lines)
+                close = sorted(difflib.get_close_matches(item.key, candidates, n=3, cutoff=0.6),
+                               key=lambda c: (-difflib.SequenceMatcher(None, item.key, c).ratio(), c))
+                hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                        else f"add an entry with id '{item.key}' to {refs.path.name}")
+                problems.error(part.path, f"unknown citation id '{item.key}'", cite.line, hint)
+    return cited
+
+
+def _report_reference_problems(refs: ReferenceIndex, cited: list[str], problems: Collector,
+                               details: list[Problem]) -> None:
+    """Errors for the entries the brief cites; one summary warning per kind for the others."""
+    cited_set = set(cited)
+    uncited: dict[str, list] = {}
+    for problem in refs.problems:
+        if problem.key is not None and problem.key in cited_set:
+            problems.error(refs.path, problem.message, problem.line, problem.hint)
+        else:
+            kind = problem.message.split(":")[0].split(" '")[0]
+            uncited.setdefault(kind, []).append(problem)
+    for kind, found in uncited.items():
+        for problem in found:
+            details.append(Problem(refs.path, problem.message, problem.line, problem.hint, "warning"))
+        if len(found) == 1:
+            problems.warn(refs.path, found[0].message + " (the entry is not cited)", found[0].line, found[0].hint)
+        else:
+            problems.warn(refs.path, f"{len(found):,} entries that are not cited have problems: {kind}, "
+                                     f"first on line {found[0].line}",
+                          hint="run 'brief check --verbose' to list them")
+    never = [key for key in refs.lines if key not in cited_set]
+    for key in never:
+        details.append(Problem(refs.path, f"reference '{key}' is never cited", refs.lines[key],
+                               f"cite it as [@{key}] or remove it", "warning"))
+    if len(never) == 1:
+        problems.warn(refs.path, f"reference '{never[0]}' is never cited", refs.lines[never[0]],
+                      f"cite it as [@{never[0]}] or remove it")
+    elif never:
+        problems.warn(refs.path, f"{len(never):,} references are never cited",
+                      hint="run 'brief check --verbose' to list them")
+
+
+# --- cross-reference targets ----------------------------------------------------------------------------
+
+def _targets(parts: list[Part]) -> set[str]:
+    found = set()
+    for part in parts:
+        if part.anchor:
+            found.add(part.anchor)
+        if part.reading is None:
+            continue
+        for node in part.reading.nodes:
+            attributes = tree.node_attr(node.node)
+            if attributes and attributes[0].startswith(CROSSREF_PREFIXES):
+                identifier = attributes[0]
+                ok = {"fig-": node.kind in ("figure", "image"), "tbl-": node.kind == "table",
+                      "sec-": node.kind == "header"}[identifier[:4]]
+                if ok:
+                    found.add(identifier)
+    return found
+
+
+def _check_target_kinds(parts: list[Part], problems: Collector) -> None:
+    """fig- only on figures, tbl- only on tables, sec- only on headings."""
+    for part in parts:
+        if part.reading is None:
+            continue
+        for node in part.reading.nodes:
+            attributes = tree.node_attr(node.node)
+            if not attributes or not attributes[0].startswith(CROSSREF_PREFIXES):
+                continue
+            identifier = attributes[0]
+            expected = {"fig-": ("figure", "image"), "tbl-": ("table",), "sec-": ("header",)}[identifier[:4]]
+            if node.kind == "image" and identifier.startswith("fig-"):
+                problems.error(part.path, f"the figure '#{identifier}' is an image inside a paragraph", node.line,
+                               "put the image alone in its own paragraph so that it becomes a numbered figure")
+            elif node.kind not in expected:
+                what = {"fig-": "figures", "tbl-": "tables (on the caption line)", "sec-": "headings"}[identifier[:4]]
+                problems.error(part.path, f"the identifier '#{identifier}' belongs on {what}", node.line,
+                               "use a fig-, tbl- or sec- prefix that matches the element")
+
+
+def _check_internal_links(parts: list[Part], ids: _Ids, problems: Collector) -> None:
+    for part in parts:
+        if part.reading is None:
+            continue
+        for node in part.reading.of_kind("link"):
+            target = node.node["c"][2][0]
+            if target.startswith("#") and target[1:] not in ids.seen:
+                problems.error(part.path, f"the link target '{target}' is not an identifier in the brief", node.line,
+                               "link to an element you gave an identifier, e.g. {#sec-costs} on a heading")
+
+
+# --- the whole brief ----------------------------------------------------------------------------------
+
+def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
+    """Read and validate the brief in ``folder``; raise ContentError with every error.
+
+    ``session`` is a :class:`pipeline.pandoc.PandocSession` (one is started
+    when not given); ``cache`` a :class:`pipeline.cache.Cache` for the
+    references index.
+    """
+    from .cache import Cache
+    from .pandoc import PandocSession
+
+    if session is None:
+        with PandocSession() as own:
+            return load_brief(folder, session=own, cache=cache)
     folder = Path(folder)
+    cache = cache if cache is not None else Cache()
     problems = Collector()
+    details: list[Problem] = []
     slug = folder.name
     if not SLUG_RE.match(slug):
-        problems.error(folder, f"'{slug}' is not a valid brief folder name", hint="use lower-case letters, digits and hyphens, e.g. my-brief-2026")
+        problems.error(folder, f"'{slug}' is not a valid brief folder name",
+                       hint="use lower-case letters, digits and hyphens, e.g. my-brief-2026")
     meta, located_meta = _load_meta(folder, problems)
 
-    summary = None
-    summary_path = folder / "summary.md"
-    if not summary_path.is_file():
-        problems.error(summary_path, "summary.md is missing", hint="add the executive summary as summary.md in the brief folder")
-    else:
-        text = _read_text(summary_path, problems, folder)
-        if text is not None:
-            front, body, body_line = split_front_matter(text)
-            if front is not None:
-                problems.error(summary_path, "summary.md takes no front matter", 1, "remove the --- block; the title comes from brief.yaml")
-            if not body.strip():
-                problems.error(summary_path, "the executive summary is empty", body_line, "write the summary in summary.md")
-            summary = Part(summary_path, body, body_line)
-
+    summary = _load_summary(folder, problems)
     sections: list[Part] = []
     sections_dir = folder / "sections"
-    section_files = sorted(p for p in sections_dir.glob("*.md") if not p.name.startswith(".")) if sections_dir.is_dir() else []
+    section_files = (sorted(p for p in sections_dir.glob("*.md") if not p.name.startswith("."))
+                     if sections_dir.is_dir() else [])
     if not section_files:
-        problems.error(sections_dir, "the brief has no sections", hint="add one or more Markdown files such as sections/01-background.md")
+        problems.error(sections_dir, "the brief has no sections",
+                       hint="add one or more Markdown files such as sections/01-background.md")
     for path in section_files:
         part = _load_section(path, folder, problems)
         if part is not None:
             sections.append(part)
 
+    refs = _load_references(folder, problems, cache)
+    style = _load_style(folder, meta, located_meta, problems)
+
+    parts = ([summary] if summary else []) + sections
+    texts = _meta_texts(folder, meta, located_meta, sections)
+    _read_markdown(parts, texts, session, problems)
+    for text in texts:
+        _check_meta_text(text, problems)
+    ids = _Ids()
+    for part in sections:
+        if part.anchor:
+            ids.add(part.anchor, part.path, 1, problems)
+    for part in parts:
+        if part.reading is not None:
+            _check_reading(part, part.reading, folder, ids, problems)
+    _check_target_kinds(parts, problems)
+    _check_internal_links(parts, ids, problems)
+    cited = _check_citations(parts, refs, _targets(parts), problems)
+    if refs.readable:
+        _report_reference_problems(refs, cited, problems, details)
+
+    for part in sections:
+        if part.reading is not None and not part.key_point and part.title:
+            part.key_point = _first_sentence(part.reading.blocks)
+            part.key_point_derived = True
+            if part.short:
+                shown = part.key_point if len(part.key_point) <= 80 else part.key_point[:77] + "..."
+                problems.warn(part.path, f"no key_point: the short version uses the section's first sentence: "
+                                         f"\"{shown}\"", 1,
+                              "add 'key_point: ...' with one or two sentences to the front matter, "
+                              "or 'short: false' to leave the section out of the short version")
+
+    if problems.errors:
+        raise ContentError(_in_reading_order(problems.errors, folder, parts))
+    by_key = {text.key: text.inlines for text in texts}
+    for part in sections:
+        part.title_inlines = by_key.get(f"{part.path.name}:title", tree.text(part.title))
+        part.key_point_inlines = by_key.get(f"{part.path.name}:key_point", tree.text(part.key_point))
+    meta.setdefault("language", "en")
+    return Brief(slug, folder, meta, located_meta, by_key, summary, sections, refs, style,
+                 problems.warnings, details)
+
+
+def _load_references(folder: Path, problems: Collector, cache) -> ReferenceIndex:
     present = [folder / name for name in REFERENCE_FILES if (folder / name).exists() or (folder / name).is_symlink()]
-    references = References.empty()
     if len(present) > 1:
         problems.error(present[1], f"more than one references file: {', '.join(p.name for p in present)}",
                        hint="keep exactly one of references.yaml, references.json or references.bib")
-        references.readable = False
-    elif present and _refuse_outside(present[0], folder, problems):
-        references = References(present[0], {}, {}, readable=False)
-    elif present:
-        references = load_references(present[0], problems)
+        return ReferenceIndex(None, readable=False)
+    if present and _refuse_outside(present[0], folder, problems):
+        return ReferenceIndex(present[0], readable=False)
+    if present:
+        return index_references(present[0], problems, cache)
+    return ReferenceIndex.empty()
 
-    csl = None
+
+def default_csl(templates_dir: Path | None = None) -> Path:
+    base = templates_dir or Path(__file__).resolve().parent.parent / "templates"
+    return base / "csl" / "brief-notes.csl"
+
+
+def _load_style(folder: Path, meta: dict | None, located: LocatedYaml | None, problems: Collector) -> StyleInfo | None:
+    model = (meta or {}).get("notes", "sources")
+    path = default_csl()
+    line = None
     if meta and meta.get("csl"):
-        line = located_meta.line_of(["csl"]) if located_meta else None
-        reason = _outside_reason(meta["csl"], folder)
+        line = located.line_of(["csl"]) if located else None
+        reason = outside_reason(meta["csl"], folder)
         candidate = folder / meta["csl"]
         if reason:
             problems.error(folder / "brief.yaml", f"csl style '{meta['csl']}' {reason}", line,
                            "put the .csl file in the brief folder and give its path relative to the folder")
-        elif not candidate.is_file():
+            return None
+        if not candidate.is_file():
             problems.error(folder / "brief.yaml", f"csl style '{meta['csl']}' not found", line,
                            "fix the path, relative to the brief folder, or remove 'csl' to use the default style")
-        else:
-            csl = candidate
+            return None
+        path = candidate
+    try:
+        return inspect_style(path, model)
+    except StyleError as exc:
+        problems.error(folder / "brief.yaml", exc.message, line, exc.hint)
+        return None
 
-    parts = ([summary] if summary else []) + sections
-    definitions = _link_definitions(parts)
-    seen_images: set[str] = set()
-    for part in parts:
-        part.groups = find_citations(part.body, part.body_line)
-        seen_images |= _check_markdown(part, folder, problems, definitions)
-    if parts:
-        _check_images_as_pandoc_reads_them(parts, folder, problems, seen_images)
 
-    groups = [group for part in parts for group in part.groups]
-    cited = set()
-    for part in parts:
-        for group in part.groups:
-            for item in group.items:
-                cited.add(item.key)
-                if item.key in references.items or not references.readable:
-                    continue  # an unreadable references file is reported once, not per citation
-                if references.path is None:
-                    problems.error(part.path, f"citation '@{item.key}' but the brief has no references file", group.line,
-                                   "add references.yaml (CSL YAML), references.json (CSL JSON) or references.bib (BibTeX) listing the sources")
-                    continue
-                close = sorted(difflib.get_close_matches(item.key, list(references.items), n=3, cutoff=0.6),
-                               key=lambda c: (-difflib.SequenceMatcher(None, item.key, c).ratio(), c))
-                hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
-                        else f"add an entry with id '{item.key}' to {references.path.name}")
-                problems.error(part.path, f"unknown citation id '{item.key}'", group.line, hint)
-    for ref_id, line in references.lines.items():
-        if ref_id not in cited:
-            problems.warn(references.path, f"reference '{ref_id}' is never cited", line, "cite it as [@" + ref_id + "] or remove it")
-
-    if problems.errors:
-        raise ContentError(_in_reading_order(problems.errors, folder, parts))
-    note_keys = number_sources(groups)
-    meta.setdefault("language", "en")
-    return Brief(slug, folder, meta, summary, sections, references, csl, note_keys, problems.warnings)
+def _meta_texts(folder: Path, meta: dict | None, located: LocatedYaml | None, sections: list[Part]) -> list[_MetaText]:
+    """The metadata values read as inline Markdown."""
+    texts: list[_MetaText] = []
+    path = folder / "brief.yaml"
+    if meta:
+        for key in META_TEXT_FIELDS:
+            if isinstance(meta.get(key), str):
+                texts.append(_MetaText(key, path, located.line_of([key], 1), meta[key]))
+        for index, author in enumerate(meta.get("authors") or []):
+            for key in ("name", "affiliation"):
+                if isinstance(author.get(key), str):
+                    texts.append(_MetaText(f"authors.{index}.{key}", path,
+                                           located.line_of(["authors", index, key], 1), author[key]))
+    for part in sections:
+        if part.title:
+            texts.append(_MetaText(f"{part.path.name}:title", part.path, part.title_line, part.title))
+        if part.key_point:
+            texts.append(_MetaText(f"{part.path.name}:key_point", part.path, part.key_point_line, part.key_point))
+    return texts
 
 
 def _in_reading_order(found: list[Problem], folder: Path, parts: list[Part]) -> list[Problem]:

@@ -1,10 +1,11 @@
-"""DOCX and EPUB from the rendered Markdown, with pandoc.
+"""DOCX and EPUB from the composed document tree, with pandoc.
 
-pandoc reads only the Markdown given to it and the brief's own folder
-(``--resource-path``); its output is post-processed: DOCX footnotes become
-native Word endnotes (:mod:`pipeline.docx_endnotes`), the EPUB gets its
-accessibility claim and note structure (:mod:`pipeline.epub`). Both are
-written deterministically for a given SOURCE_DATE_EPOCH.
+pandoc writes from the tree it is given, with only the images the document
+uses in its media bag (see pipeline/lua/session.lua); the result is
+post-processed: DOCX notes of sources become native Word endnotes
+(:mod:`pipeline.docx_endnotes`), the EPUB gets its accessibility claim and
+note structure (:mod:`pipeline.epub`). Both are written deterministically
+for a given SOURCE_DATE_EPOCH, beside their target and moved into place.
 """
 
 from __future__ import annotations
@@ -13,50 +14,38 @@ import tempfile
 from pathlib import Path
 
 from .fsutil import replace_atomic
-from .pandoc import run_pandoc
-from .render import PANDOC_MARKDOWN, quotes_filter
 
 
+def make_docx(session, document: dict, out: Path, *, templates_dir: Path, reference: str,
+              media: list[tuple[str, str, Path]], endnotes: bool, hidden_endnotes: set[int],
+              source_date_epoch: int) -> None:
+    """Write ``out``; with ``endnotes`` the source notes become Word endnotes."""
+    from .docx_endnotes import convert_to_endnotes
 
-REFERENCE_DOCX = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
-
-
-def make_docx(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, endnotes: bool,
-              source_date_epoch: int, page_size: str = "A4") -> None:
-    """Write ``out`` from ``markdown``; the long version's notes become endnotes.
-
-    The reference document for the page size carries the styles and the page.
-    """
-    from .docx_endnotes import convert_to_endnotes, rezip_deterministic
-
-    args = ["-f", PANDOC_MARKDOWN, "-t", "docx", f"--resource-path={brief_dir.resolve()}", quotes_filter(templates_dir),
-            f"--reference-doc={templates_dir / 'docx' / REFERENCE_DOCX[page_size]}"]
-    with tempfile.TemporaryDirectory(prefix="brief-docx-", dir=out.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=".brief-docx-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.docx"
-        run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)
+        session.write(document, "docx", out=raw, media=media,
+                      options={"reference_doc": str(templates_dir / "docx" / reference)})
         staged = Path(tmp) / out.name
-        if endnotes:
-            convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch)
-        else:
-            rezip_deterministic(raw, staged, source_date_epoch=source_date_epoch)
+        convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch, hidden=hidden_endnotes)
         replace_atomic(staged, out)
 
 
-def make_epub(markdown: Path, out: Path, *, brief_dir: Path, templates_dir: Path, source_date_epoch: int) -> None:
-    """Write the EPUB 3 ``out`` from ``markdown`` with the house stylesheet and fonts.
-
-    The accessibility metadata is derived from the finished files by
-    :func:`pipeline.epub.finish_epub`.
-    """
+def make_epub(session, document: dict, out: Path, *, templates_dir: Path, media: list[tuple[str, str, Path]],
+              source_date_epoch: int) -> None:
+    """Write the EPUB 3 ``out`` with the house stylesheet and fonts."""
     from .epub import finish_epub
 
-    args = ["-f", PANDOC_MARKDOWN, "-t", "epub3", f"--resource-path={brief_dir.resolve()}", quotes_filter(templates_dir),
-            f"--css={templates_dir / 'css' / 'fonts.css'}", f"--css={templates_dir / 'css' / 'epub.css'}", "--split-level=1", "--toc", "--toc-depth=1"]
-    for font in sorted((templates_dir / "fonts").glob("*.ttf")):
-        args.append(f"--epub-embed-font={font}")
-    with tempfile.TemporaryDirectory(prefix="brief-epub-", dir=out.parent) as tmp:
+    options = {
+        "variables": {"css": [str(templates_dir / "css" / "fonts.css"), str(templates_dir / "css" / "epub.css")]},
+        "epub_fonts": [str(p) for p in sorted((templates_dir / "fonts").glob("*.ttf"))],
+        "split_level": 1,
+        "table_of_contents": True,
+        "toc_depth": 1,
+    }
+    with tempfile.TemporaryDirectory(prefix=".brief-epub-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.epub"
-        run_pandoc([*args, "-o", str(raw), str(markdown.resolve())], source_date_epoch=source_date_epoch)
+        session.write(document, "epub3", out=raw, media=media, options=options, standalone=True)
         staged = Path(tmp) / out.name
         finish_epub(raw, staged, source_date_epoch=source_date_epoch)
         replace_atomic(staged, out)

@@ -88,6 +88,8 @@ SETTINGS_AFTER_ENDNOTE_PR = {
     "decimalSymbol",
     "listSeparator",
 }
+# Children of w:settings that come after w:footnotePr (CT_Settings).
+SETTINGS_AFTER_FOOTNOTE_PR = SETTINGS_AFTER_ENDNOTE_PR | {"endnotePr"}
 # Children of w:sectPr that come before w:endnotePr (CT_SectPr).
 SECTPR_BEFORE_ENDNOTE_PR = {"headerReference", "footerReference", "footnotePr"}
 
@@ -171,9 +173,17 @@ def _serialize(root: etree._Element) -> bytes:
 
 
 def convert_to_endnotes(
-    src: Path | str, dst: Path | str, *, source_date_epoch: int | None = None
+    src: Path | str, dst: Path | str, *, source_date_epoch: int | None = None,
+    hidden: Iterable[int] = (),
 ) -> int:
     """Rewrite the pandoc DOCX ``src`` with native endnotes into ``dst``.
+
+    The notes whose text is in the ``Endnote Text`` style are the source
+    notes; they become endnotes. Other notes are the author's footnotes:
+    they stay footnotes, numbered a, b, c. ``hidden`` lists endnote numbers
+    whose reference in the text is hidden: a source first cited inside a
+    footnote (an endnote reference may not stand in a footnote, ECMA-376
+    17.11.7), whose visible marker is a NOTEREF field in the footnote.
 
     Returns the number of endnotes. Raises ValueError when a repeat
     citation names a note that does not exist, or when the renderer's note
@@ -182,26 +192,35 @@ def convert_to_endnotes(
     """
     parts = read_docx_parts(src)
     document = _parse(parts[DOCUMENT])
-    references = list(document.iter(w("footnoteReference")))
-    repeats = _repeat_runs(document)
+    footnotes = _parse(parts[FOOTNOTES]) if FOOTNOTES in parts else None
+    all_references = list(document.iter(w("footnoteReference")))
+    bodies = {note.get(w("id")): note for note in footnotes.findall(w("footnote"))} if footnotes is not None else {}
+    references = [r for r in all_references if _is_source_note(bodies.get(r.get(w("id"))))]
+    author_notes = len(all_references) - len(references)
+    repeats = _repeat_runs(document) + (_repeat_runs(footnotes) if footnotes is not None else [])
 
+    if author_notes:
+        parts[SETTINGS] = _number_footnotes_with_letters_in_settings(parts[SETTINGS])
+        for section in document.iter(w("sectPr")):
+            _number_footnotes_with_letters_in_section(section)
     if not references:
         if repeats:
             raise ValueError(
                 f"{src}: {len(repeats)} repeat citation(s) ({REPEAT_STYLE} runs) "
                 "but no notes in the document"
             )
+        parts[DOCUMENT] = _serialize(document)
         write_docx_zip(dst, parts, source_date_epoch, reuse=src)
         return 0
 
-    if FOOTNOTES not in parts:
-        raise ValueError(f"{src}: footnote references but no {FOOTNOTES}")
-    footnotes = _parse(parts[FOOTNOTES])
     endnotes = _move_notes_to_endnotes(references, footnotes)
     next_id = _max_w_id(document, footnotes, endnotes) + 1
 
-    bookmarks = _name_note_bookmarks(document, endnotes, next_id)
+    bookmarks = _name_note_bookmarks(document, endnotes, next_id, footnotes)
     _replace_repeats_with_fields(repeats, bookmarks, len(references))
+    for number, reference in enumerate(references, start=1):
+        if number in set(hidden):
+            _hide_run(reference.getparent())
 
     endnote_rels, footnote_rels = _split_note_relationships(endnotes, parts.get(FOOTNOTES_RELS))
     if endnote_rels is not None:
@@ -221,6 +240,73 @@ def convert_to_endnotes(
     parts[ENDNOTES] = _serialize(endnotes)
     write_docx_zip(dst, parts, source_date_epoch, reuse=src)
     return len(references)
+
+
+def _is_source_note(note: etree._Element | None) -> bool:
+    """A note whose paragraphs are in the Endnote Text style (the renderer's source notes)."""
+    if note is None:
+        return False
+    return any(style.get(w("val")) == ENDNOTE_TEXT_STYLE for style in note.iter(w("pStyle")))
+
+
+def _hide_run(run: etree._Element) -> None:
+    run_props = run.find(w("rPr"))
+    if run_props is None:
+        run_props = etree.Element(w("rPr"))
+        run.insert(0, run_props)
+    if run_props.find(w("vanish")) is None:
+        vanish = etree.Element(w("vanish"))
+        # rPr children in schema order: rStyle first, vanish after the font and weight settings.
+        style = run_props.find(w("rStyle"))
+        if style is not None:
+            style.addnext(vanish)
+        else:
+            run_props.insert(0, vanish)
+
+
+def _number_footnotes_with_letters_in_settings(settings: bytes) -> bytes:
+    root = _parse(settings)
+    footnote_pr = root.find(w("footnotePr"))
+    if footnote_pr is None:
+        footnote_pr = etree.Element(w("footnotePr"))
+        following = [c for c in root if _local(c) in SETTINGS_AFTER_FOOTNOTE_PR]
+        if following:
+            following[0].addprevious(footnote_pr)
+        else:
+            root.append(footnote_pr)
+    _set_number_format(footnote_pr, "lowerLetter", separator_kind="footnote", separator_ids=("-1", "0"))
+    return _serialize(root)
+
+
+def _number_footnotes_with_letters_in_section(section: etree._Element) -> None:
+    footnote_pr = section.find(w("footnotePr"))
+    if footnote_pr is None:
+        footnote_pr = etree.Element(w("footnotePr"))
+        preceding = [c for c in section if _local(c) in ("headerReference", "footerReference")]
+        if preceding:
+            preceding[-1].addnext(footnote_pr)
+        else:
+            section.insert(0, footnote_pr)
+    _set_number_format(footnote_pr, "lowerLetter", separator_kind="footnote", separator_ids=())
+
+
+def _set_number_format(note_pr: etree._Element, fmt: str, *, separator_kind: str,
+                       separator_ids: tuple[str, ...]) -> None:
+    """numFmt in a w:footnotePr / w:endnotePr, keeping position, start and restart rule.
+
+    Children in schema order: pos, numFmt, numStart, numRestart, then (in
+    settings only) the separator notes.
+    """
+    kept = {_local(c): c for c in note_pr if _local(c) in ("pos", "numStart", "numRestart")}
+    note_pr.clear()
+    if "pos" in kept:
+        note_pr.append(kept["pos"])
+    etree.SubElement(note_pr, w("numFmt"), {w("val"): fmt})
+    for name in ("numStart", "numRestart"):
+        if name in kept:
+            note_pr.append(kept[name])
+    for note_id in separator_ids:
+        etree.SubElement(note_pr, w(separator_kind), {w("id"): note_id})
 
 
 def _repeat_runs(document: etree._Element) -> list[etree._Element]:
@@ -308,7 +394,8 @@ def _max_w_id(*roots: etree._Element) -> int:
 
 
 def _name_note_bookmarks(
-    document: etree._Element, endnotes: etree._Element, next_id: int
+    document: etree._Element, endnotes: etree._Element, next_id: int,
+    footnotes: etree._Element | None = None,
 ) -> dict[int, str]:
     """Bookmark name around the reference of each note number (1-based).
 
@@ -342,7 +429,9 @@ def _name_note_bookmarks(
                 start.set(w("name"), new_name)
                 bookmarks[number] = new_name
 
-    for root in (document, endnotes):
+    for root in (document, endnotes, footnotes):
+        if root is None:
+            continue
         for link in root.iter(w("hyperlink")):
             if link.get(w("anchor")) in renamed:
                 link.set(w("anchor"), renamed[link.get(w("anchor"))])
@@ -491,21 +580,8 @@ def _number_endnotes_in_section(section: etree._Element) -> None:
 
 
 def _make_decimal(endnote_pr: etree._Element, separator_ids: tuple[str, ...]) -> None:
-    """Decimal numbers in a w:endnotePr, keeping its position, start and restart rule.
-
-    Children in schema order: pos, numFmt, numStart, numRestart, then (in
-    settings only) the separator notes.
-    """
-    kept = {_local(c): c for c in endnote_pr if _local(c) in ("pos", "numStart", "numRestart")}
-    endnote_pr.clear()
-    if "pos" in kept:
-        endnote_pr.append(kept["pos"])
-    etree.SubElement(endnote_pr, w("numFmt"), {w("val"): "decimal"})
-    for name in ("numStart", "numRestart"):
-        if name in kept:
-            endnote_pr.append(kept[name])
-    for note_id in separator_ids:
-        etree.SubElement(endnote_pr, w("endnote"), {w("id"): note_id})
+    """Decimal numbers in a w:endnotePr, keeping its position, start and restart rule."""
+    _set_number_format(endnote_pr, "decimal", separator_kind="endnote", separator_ids=separator_ids)
 
 
 def _ensure_endnote_styles(styles: bytes) -> bytes:

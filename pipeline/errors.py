@@ -68,12 +68,13 @@ class PageLimitError(Exception):
 
     def __init__(self, path: Path, pages: int, max_pages: int):
         self.path, self.pages, self.max_pages = path, pages, max_pages
-        over = pages - max_pages
-        super().__init__(
-            f"{path}: error: the short version has {pages} pages, "
-            f"{over} page{'s' if over != 1 else ''} over its limit of {max_pages} "
-            "(shorten summary.md or the key points, or raise short.max_pages in brief.yaml)"
-        )
+        super().__init__(self.describe(str(path)))
+
+    def describe(self, where: str) -> str:
+        over = self.pages - self.max_pages
+        return (f"{where}: error: the short version has {self.pages} pages, "
+                f"{over} page{'s' if over != 1 else ''} over its limit of {self.max_pages} "
+                "(shorten summary.md or the key points, or raise short.max_pages in brief.yaml)")
 
 
 class Collector:

@@ -1,60 +1,134 @@
-"""What a Snakemake rule runs: one build step, in a warm worker if one is up.
+"""What the Snakemake rule runs for one brief: stage everything, then publish.
 
-Starting Python and importing WeasyPrint costs about a second per job, more
-than most steps take. When the workflow runs locally, ``rules/common.smk``
-starts a :mod:`pipeline.worker` that has imported everything once and forks a
-fresh child per job; this client hands the step to it and relays its output
-and exit status. Without a worker (e.g. a cluster node, or a worker that is
-not up yet) the step runs in this process. Either way the step is
-``pipeline.steps.main`` with the same arguments, reading and writing only the
-rule's declared files.
+    python -m pipeline.job --brief DIR --out DIR --marker FILE --log FILE [--templates DIR] [--parent PID]
 
-This module must stay cheap to import: standard library only.
+The published files (the six outputs and manifest.json) are not the rule's
+declared outputs: Snakemake deletes a job's declared outputs when it starts
+and when it fails, and a published file must never be lost. The rule
+declares ``--marker`` instead (``.work/published.json``), written last, which
+records what was published; the published files are written only by
+:mod:`pipeline.publish`, atomically, after the whole brief has been staged.
+
+Every failure prints one line ``path[:line]: error: message (hint)`` on
+standard error; the log holds the same lines and, for anything that is not a
+content mistake, the traceback.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
-import socket
+import shutil
 import sys
+import traceback
+from pathlib import Path
 
-WORKER_ENV = "BRIEF_PIPELINE_WORKER"
-# Environment that a step may depend on and that the worker must see as the job sees it.
-FORWARDED_ENV = ("SOURCE_DATE_EPOCH",)
+from .lifetime import die_with_parent
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Under `brief build` the CLI prints the messages, from the log.
+QUIET = os.environ.get("BRIEF_JOB_QUIET") == "1"
+# In a log, what comes after this line is for developers (a traceback).
+TRACEBACK_MARK = "--- traceback ---"
 
 
-def _via_worker(path: str, argv: list[str]) -> int | None:
-    """Run the step in the worker; None if there is no worker to run it."""
+def tool_versions() -> dict:
+    from importlib.metadata import version
+
+    from .pandoc import pandoc_version
+
+    return {"pandoc": pandoc_version(), "weasyprint": version("weasyprint"), "snakemake": version("snakemake")}
+
+
+def expected_outputs(slug: str) -> list[str]:
+    return [f"{slug}-{variant}.{fmt}" for variant in ("short", "long") for fmt in ("pdf", "docx", "epub")]
+
+
+def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TEMPLATES_DIR,
+          log: list[str] | None = None) -> int:
+    """Stage and publish one brief; return the exit status. Messages go to ``log`` and standard error."""
+    from .cache import Cache
+    from .errors import ContentError
+    from .fsutil import write_text_atomic
+    from .manifest import brief_entry, variant_counts
+    from .publish import publish
+    from .stage import stage_brief
+
+    log = log if log is not None else []
+    work = out_dir / ".work"
+    stage_dir = work / "stage"
+    shutil.rmtree(stage_dir, ignore_errors=True)
+
+    def say(line: str) -> None:
+        log.append(line)
+        if not QUIET:
+            print(line, file=sys.stderr, flush=True)
+
     try:
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(path)
-    except OSError:
-        return None
-    request = {"argv": argv, "cwd": os.getcwd(), "env": {k: os.environ.get(k) for k in FORWARDED_ENV}}
-    with connection, connection.makefile("rwb") as stream:
-        stream.write(json.dumps(request).encode() + b"\n")
-        stream.flush()
-        connection.shutdown(socket.SHUT_WR)
-        reply = stream.read()
-    if not reply:
-        return None  # the worker went away before answering: run it here
-    answer = json.loads(reply)
-    sys.stderr.write(answer["output"])
-    sys.stderr.flush()
-    return int(answer["status"])
+        work.mkdir(parents=True, exist_ok=True)
+        document, result = stage_brief(brief_dir, stage_dir, templates_dir, cache=Cache(), work_dir=work)
+    except ContentError as exc:
+        for problem in exc.problems:
+            say(problem.format(relative_to=brief_dir.parent))
+        return 1
+    except OSError as exc:
+        say(_os_error(out_dir, exc))
+        return 1
+    try:
+        report = publish(out_dir, result.files, expected_outputs(document.slug), brief=brief_entry(document),
+                         pages=result.pages, variants=variant_counts(document), tools=tool_versions())
+        for line in result.errors:
+            say(line)
+        record = {"slug": document.slug, "written": report.written, "unchanged": report.unchanged,
+                  "errors": result.errors, "warnings": result.warnings, "manifest": report.manifest}
+        write_text_atomic(marker, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        say(_os_error(out_dir, exc))
+        return 1
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)
+    return 1 if result.errors else 0
+
+
+def _os_error(out_dir: Path, exc: OSError) -> str:
+    import errno
+
+    hints = {errno.ENOSPC: "free some disk space and build again",
+             errno.EROFS: "the build folder is read-only: choose another with --build-dir",
+             errno.EACCES: "you may not write there: check the folder's permissions or choose another with --build-dir",
+             errno.EDQUOT: "the disk quota is exhausted: free some space and build again"}
+    where = exc.filename or out_dir
+    return (f"{where}: error: cannot write the outputs: {exc.strerror or exc} "
+            f"({hints.get(exc.errno, 'the previous outputs are unchanged')})")
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    path = os.environ.get(WORKER_ENV)
-    if path:
-        status = _via_worker(path, argv)
-        if status is not None:
-            return status
-    from pipeline.steps import main as run_step
-
-    return run_step(argv)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.job", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--brief", type=Path, required=True, help="the brief's folder")
+    parser.add_argument("--out", type=Path, required=True, help="the brief's build folder (build/<slug>)")
+    parser.add_argument("--marker", type=Path, required=True, help="written last: what was published")
+    parser.add_argument("--log", type=Path, help="also write messages (and tracebacks) here")
+    parser.add_argument("--templates", type=Path, default=TEMPLATES_DIR)
+    parser.add_argument("--parent", type=int, help="end when this process (Snakemake) ends")
+    args = parser.parse_args(argv)
+    if args.parent:
+        die_with_parent(args.parent)
+    log: list[str] = []
+    try:
+        status = build(args.brief, args.out, args.marker, args.templates, log)
+    except Exception as exc:  # a bug, not a content mistake: one line here, the traceback in the log
+        where = f" (the traceback is in {args.log})" if args.log else ""
+        line = f"{args.brief.name}: error: internal error: {type(exc).__name__}: {exc}{where}"
+        if not QUIET:
+            print(line, file=sys.stderr, flush=True)
+        log += [line, TRACEBACK_MARK, traceback.format_exc()]
+        status = 1
+    if args.log:
+        args.log.parent.mkdir(parents=True, exist_ok=True)
+        args.log.write_text("".join(line.rstrip("\n") + "\n" for line in log), encoding="utf-8")
+    return status
 
 
 if __name__ == "__main__":

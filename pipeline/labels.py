@@ -30,3 +30,17 @@ def labels_for(language: str) -> dict[str, str]:
     """Labels for a BCP 47 tag: its primary language, else English."""
     primary = (language or "en").split("-")[0].lower()
     return LABELS.get(primary, LABELS["en"])
+
+
+# Quotation marks by language: (open, close, inner open, inner close).
+QUOTES = {
+    "en": ("\u201c", "\u201d", "\u2018", "\u2019"),
+    "es": ("\u00ab", "\u00bb", "\u201c", "\u201d"),
+    "fr": ("\u00ab\u00a0", "\u00a0\u00bb", "\u201c", "\u201d"),
+    "de": ("\u201e", "\u201c", "\u201a", "\u2018"),
+    "pt": ("\u201c", "\u201d", "\u2018", "\u2019"),
+}
+
+
+def quotes_for(language: str) -> tuple[str, str, str, str]:
+    return QUOTES.get((language or "en").split("-")[0].lower(), QUOTES["en"])

@@ -49,9 +49,9 @@ def confined_fetcher(roots: dict[str, Path]):
     return ConfinedFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
 
-def render_pdf(html_path: Path, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
+def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
                max_pages: int | None = None) -> int:
-    """Write ``pdf_path`` from ``html_path``; return the page count.
+    """Write ``pdf_path`` from the HTML ``page``; return the page count.
 
     With ``max_pages`` set, a longer document raises PageLimitError and
     nothing is written.
@@ -60,7 +60,7 @@ def render_pdf(html_path: Path, pdf_path: Path, *, brief_dir: Path, templates_di
     import weasyprint.text.fonts
 
     fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir})
-    html = weasyprint.HTML(string=html_path.read_text(encoding="utf-8"), base_url=BRIEF_URL, url_fetcher=fetcher)
+    html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
     # @font-face rules only take effect through a FontConfiguration shared by
     # the stylesheet and the rendering.
     font_config = weasyprint.text.fonts.FontConfiguration()
@@ -77,3 +77,16 @@ def render_pdf(html_path: Path, pdf_path: Path, *, brief_dir: Path, templates_di
     document.write_pdf(buffer, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     write_bytes_atomic(pdf_path, buffer.getvalue())
     return pages
+
+
+def count_pages(page: str, *, brief_dir: Path, templates_dir: Path) -> int:
+    """The number of pages ``page`` lays out to (nothing is written)."""
+    import weasyprint
+    import weasyprint.text.fonts
+
+    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir})
+    html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    stylesheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
+                   for name in ("fonts.css", "brief.css")]
+    return len(html.render(stylesheets=stylesheets, font_config=font_config).pages)

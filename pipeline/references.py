@@ -1,124 +1,207 @@
-"""Load a brief's references from CSL YAML, CSL JSON or BibTeX.
+"""A brief's references: CSL YAML, CSL JSON or BibTeX/BibLaTeX, as exported by real tools.
 
-Whatever the input format, the result is a list of CSL items (dicts with an
-``id``) keyed by id, plus the line where each entry starts so that messages can
-point at it. BibTeX is parsed for structure and lines by bibtexparser and
-converted to CSL by pandoc's own BibTeX reader (it knows LaTeX accents).
+Reading is in two steps, because real files are large (a Zotero or JabRef
+export of thousands of entries of which a brief cites twenty):
+
+1. :func:`index_references` finds every entry's id and line, duplicates and
+   malformed entries, without converting anything. BibTeX is split into
+   entries by bibtexparser (raw field values, so that an undefined ``@string``
+   macro can be told from text). The index of a file is cached by the file's
+   hash (see :mod:`pipeline.cache`), so a second ``brief check`` of an
+   unchanged 4,000-entry file costs one small JSON read.
+2. :func:`cited_references` hands pandoc only the entries the brief cites
+   (for BibTeX with every ``@string`` definition and the ``crossref``
+   parents they need), in the form pandoc reads best: BibTeX through pandoc's
+   BibLaTeX reader, CSL YAML as pandoc's own ``references:`` metadata, CSL
+   JSON as it is.
+
+Problems with entries nobody cites are warnings, summed up in one line per
+kind; with cited ones they are errors.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Collector
 from .yamlsource import YamlSyntaxError, load_located
 
 REFERENCE_FILES = ("references.yaml", "references.json", "references.bib")
+MAX_REFERENCES_BYTES = 64 * 1024 * 1024
+INDEX_VERSION = 3  # bump when the index format changes: old cache entries are ignored
+
+# BibTeX's month macros (predefined, like in bibtex's standard styles).
+MONTH_MACROS = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
 
 
 @dataclass
-class References:
-    """The references of one brief.
+class EntryProblem:
+    """Something wrong with one entry: an error if it is cited, a warning otherwise."""
 
-    ``readable`` is False when the file could not be read or parsed at all
-    (its problems are already reported): citations are then not checked
-    against it, which would only repeat the same problem once per citation.
+    key: str | None
+    line: int
+    message: str
+    hint: str
+
+
+@dataclass
+class ReferenceIndex:
+    """Where every entry of a references file stands, and what is wrong with which.
+
+    ``entries`` holds what conversion needs per id: the CSL item (YAML,
+    JSON) or the raw entry text (BibTeX). ``readable`` is False when the file
+    could not be read at all (its problem is already reported).
     """
 
     path: Path | None
-    items: dict[str, dict]
-    lines: dict[str, int]
+    kind: str | None = None  # "yaml", "json", "bib"
+    lines: dict[str, int] = field(default_factory=dict)
+    entries: dict[str, object] = field(default_factory=dict)
+    strings: list[str] = field(default_factory=list)  # BibTeX @string blocks
+    crossref: dict[str, str] = field(default_factory=dict)  # BibTeX child -> parent key
+    problems: list[EntryProblem] = field(default_factory=list)  # per entry (cited: error)
     readable: bool = True
 
     @classmethod
-    def empty(cls) -> "References":
-        return cls(None, {}, {})
+    def empty(cls) -> ReferenceIndex:
+        return cls(None)
+
+    def to_json(self) -> dict:
+        return {"version": INDEX_VERSION, "kind": self.kind, "lines": self.lines, "entries": self.entries,
+                "strings": self.strings, "crossref": self.crossref,
+                "problems": [[p.key, p.line, p.message, p.hint] for p in self.problems]}
+
+    @classmethod
+    def from_json(cls, path: Path, data: dict) -> ReferenceIndex:
+        return cls(path, data["kind"], data["lines"], data["entries"], data["strings"], data["crossref"],
+                   [EntryProblem(*p) for p in data["problems"]])
 
 
-def load_references(path: Path, problems: Collector) -> References:
-    """Read ``path``; report unreadable files and duplicate ids to ``problems``."""
-    before = len(problems.errors)
+def index_references(path: Path, problems: Collector, cache=None) -> ReferenceIndex:
+    """Index ``path``; a file-level problem (unreadable, not UTF-8, syntax) goes to ``problems``."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        problems.error(path, f"cannot read the references file: {exc.strerror}",
+                       hint="check that it is a readable file, not a folder or a broken link")
+        return ReferenceIndex(path, readable=False)
+    if size > MAX_REFERENCES_BYTES:
+        problems.error(path, f"the references file is {size / 2**20:.0f} MB, more than the limit of "
+                             f"{MAX_REFERENCES_BYTES // 2**20} MB",
+                       hint="export only the collection the brief cites from")
+        return ReferenceIndex(path, readable=False)
     try:
         data = path.read_bytes()
     except OSError as exc:
         problems.error(path, f"cannot read the references file: {exc.strerror}",
                        hint="check that it is a readable file, not a folder or a broken link")
-        return References(path, {}, {}, readable=False)
+        return ReferenceIndex(path, readable=False)
+    digest = hashlib.sha256(data).hexdigest()
+    cache_key = f"references-{INDEX_VERSION}-{path.suffix}-{digest}"
+    if cache is not None:
+        cached = cache.get_json(cache_key)
+        if cached is not None and cached.get("version") == INDEX_VERSION:
+            if "file_error" in cached:
+                line, message, hint = cached["file_error"]
+                problems.error(path, message, line, hint)
+                return ReferenceIndex(path, readable=False)
+            return ReferenceIndex.from_json(path, cached)
+    local = Collector()
+    index = _index(path, data, local)
+    if cache is not None:
+        if local.errors:
+            first = local.errors[0]
+            cache.put_json(cache_key, {"version": INDEX_VERSION, "file_error": [first.line, first.message, first.hint]})
+        elif index.readable:
+            cache.put_json(cache_key, index.to_json())
+    problems.problems.extend(local.problems)
+    return index
+
+
+def _index(path: Path, data: bytes, problems: Collector) -> ReferenceIndex:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         problems.error(path, f"cannot read the references file: it is not UTF-8 text (byte 0x{data[exc.start]:02x})",
                        line, "save it with UTF-8 encoding")
-        return References(path, {}, {}, readable=False)
+        return ReferenceIndex(path, readable=False)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if path.suffix == ".bib":
-        entries = _bibtex_entries(path, text, problems)
+        index = _bibtex_index(path, text, problems)
     elif path.suffix == ".json":
-        entries = _csl_json_entries(path, text, problems)
+        index = _csl_json_index(path, text, problems)
     else:
-        entries = _csl_yaml_entries(path, text, problems)
-    items: dict[str, dict] = {}
-    lines: dict[str, int] = {}
-    for item, line in entries:
-        ref_id = item.get("id")
-        if isinstance(ref_id, (int, float)) and not isinstance(ref_id, bool):
-            ref_id = str(ref_id)  # CSL allows numeric ids; citations spell them as text
-            item = {**item, "id": ref_id}
-        if not isinstance(ref_id, str) or not ref_id.strip():
-            problems.error(path, "a reference has no id", line, "give every entry an id: a short key such as smith-2024")
-            continue
-        if ref_id in items:
-            problems.error(
-                path,
-                f"duplicate reference id '{ref_id}', first defined on line {lines[ref_id]}",
-                line,
-                "give each reference its own id, or delete the duplicate entry",
-            )
-            continue
-        items[ref_id] = item
-        lines[ref_id] = line
-    readable = bool(items) or len(problems.errors) == before
-    return References(path, items, lines, readable)
+        index = _csl_yaml_index(path, text, problems)
+    if problems.errors:
+        index.readable = False
+    return index
 
 
-def _csl_yaml_entries(path: Path, text: str, problems: Collector) -> list[tuple[dict, int]]:
+def _add(index: ReferenceIndex, ref_id, line: int, entry) -> None:
+    """Record one entry; a missing or repeated id is an entry problem."""
+    if isinstance(ref_id, (int, float)) and not isinstance(ref_id, bool):
+        ref_id = str(ref_id)  # CSL allows numeric ids; citations spell them as text
+        if isinstance(entry, dict):
+            entry = {**entry, "id": ref_id}
+    if not isinstance(ref_id, str) or not ref_id.strip():
+        index.problems.append(EntryProblem(None, line, "a reference has no id",
+                                           "give every entry an id: a short key such as smith-2024"))
+        return
+    if ref_id in index.lines:
+        index.problems.append(EntryProblem(
+            ref_id, line, f"duplicate reference id '{ref_id}', first defined on line {index.lines[ref_id]}",
+            "give each reference its own id, or delete the duplicate entry"))
+        return
+    index.lines[ref_id] = line
+    index.entries[ref_id] = entry
+
+
+# --- CSL YAML ------------------------------------------------------------------------------------
+
+def _csl_yaml_index(path: Path, text: str, problems: Collector) -> ReferenceIndex:
+    index = ReferenceIndex(path, "yaml")
     try:
         located = load_located(text)
     except YamlSyntaxError as exc:
         problems.error(path, exc.message, exc.line,
                        exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
-        return []
+        return index
     data, prefix = located.data, ()
     if data is None:  # an empty file: no references yet
-        return []
+        return index
     if isinstance(data, dict) and "references" in data:
         data, prefix = data["references"], ("references",)
     if not isinstance(data, list):
         problems.error(path, "expected a list of CSL references, or a 'references:' key holding one", 1,
                        "write 'references:' followed by one '- id: ...' entry per source")
-        return []
-    entries = []
-    for index, item in enumerate(data):
-        line = located.line_of(prefix + (index,), 1)
+        return index
+    for position, item in enumerate(data):
+        line = located.line_of(prefix + (position,), 1)
         if not isinstance(item, dict):
-            problems.error(path, "a reference must be a mapping of CSL fields", line, "write it as 'id: ..., type: ..., title: ...'")
+            index.problems.append(EntryProblem(None, line, "a reference must be a mapping of CSL fields",
+                                               "write it as 'id: ..., type: ..., title: ...'"))
             continue
-        entries.append((item, line))
-    return entries
+        _add(index, item.get("id"), line, item)
+    return index
 
 
-def _csl_json_entries(path: Path, text: str, problems: Collector) -> list[tuple[dict, int]]:
+# --- CSL JSON ------------------------------------------------------------------------------------
+
+def _csl_json_index(path: Path, text: str, problems: Collector) -> ReferenceIndex:
+    index = ReferenceIndex(path, "json")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         problems.error(path, f"JSON syntax error: {exc.msg}", exc.lineno, "fix the JSON syntax: commas, quotes, brackets")
-        return []
+        return index
     except RecursionError:
-        problems.error(path, "JSON syntax error: the values are nested too deeply", 1, "fix the JSON syntax: commas, quotes, brackets")
-        return []
+        problems.error(path, "JSON syntax error: the values are nested too deeply", 1,
+                       "fix the JSON syntax: commas, quotes, brackets")
+        return index
     start = _skip_space(text, 0)
     if isinstance(data, dict) and "references" in data:
         data = data["references"]
@@ -126,17 +209,38 @@ def _csl_json_entries(path: Path, text: str, problems: Collector) -> list[tuple[
     if not isinstance(data, list):
         problems.error(path, "expected a JSON array of CSL references", _line(text, start),
                        "write [ {\"id\": ...}, ... ]")
-        return []
-    entries = []
+        return index
     for item, (begin, _end) in zip(data, _json_elements(text, start)):
         if not isinstance(item, dict):
-            problems.error(path, "a reference must be a JSON object of CSL fields", _line(text, begin),
-                           "write it as {\"id\": ..., \"type\": ..., \"title\": ...}")
+            index.problems.append(EntryProblem(None, _line(text, begin), "a reference must be a JSON object of CSL fields",
+                                               "write it as {\"id\": ..., \"type\": ..., \"title\": ...}"))
             continue
         # The line of the entry's "id" (where a duplicate shows), else of its "{".
         members = dict(_json_members(text, begin))
-        entries.append((item, _line(text, members.get("id", (begin,))[0])))
-    return entries
+        _add(index, item.get("id"), _line(text, members.get("id", (begin,))[0]), _clean_zotero_note(item))
+    return index
+
+
+# Lines that Zotero and Better BibTeX keep in the Extra field (exported as
+# "note") for their own use: never part of a note.
+_ZOTERO_EXTRA_KEYS = ("citation key", "zotero item type", "tex.")
+
+
+def _clean_zotero_note(item: dict) -> dict:
+    """Drop Zotero's bookkeeping lines ("Citation Key: ...") from the note field."""
+    note = item.get("note")
+    if not isinstance(note, str) or ":" not in note:
+        return item
+    kept = [line for line in note.split("\n")
+            if not line.strip().lower().startswith(_ZOTERO_EXTRA_KEYS)]
+    if len(kept) == len(note.split("\n")):
+        return item
+    item = dict(item)
+    if any(line.strip() for line in kept):
+        item["note"] = "\n".join(kept).strip()
+    else:
+        del item["note"]
+    return item
 
 
 # The json module keeps no positions; the text is known to be valid JSON, so
@@ -184,58 +288,133 @@ def _json_members(text: str, start: int) -> list[tuple[str, tuple[int, int]]]:
     return members
 
 
-def _bibtex_entries(path: Path, text: str, problems: Collector) -> list[tuple[dict, int]]:
+# --- BibTeX / BibLaTeX ----------------------------------------------------------------------------
+
+def _bibtex_index(path: Path, text: str, problems: Collector) -> ReferenceIndex:
     import logging
 
     import bibtexparser
     from bibtexparser.model import DuplicateBlockKeyBlock, ParsingFailedBlock
 
+    index = ReferenceIndex(path, "bib")
     # bibtexparser logs syntax errors itself; they are reported below instead.
     logger = logging.getLogger("bibtexparser")
     level, logger.level = logger.level, logging.CRITICAL
     try:
-        library = bibtexparser.parse_string(text)
+        library = bibtexparser.parse_string(text, parse_stack=[])  # raw values: macros stay visible
     finally:
         logger.setLevel(level)
-    key_lines: list[tuple[str, int]] = [(e.key, e.start_line + 1) for e in library.entries]
+    defined = set(MONTH_MACROS)
+    for string in library.strings:
+        index.strings.append(string.raw)
+        defined.add(string.key.lower())
+    for entry in library.entries:
+        line = entry.start_line + 1
+        before = len(index.lines)
+        _add(index, entry.key, line, entry.raw)
+        if len(index.lines) == before:
+            continue
+        for bibfield in entry.fields:
+            name = bibfield.key.lower()
+            if name == "crossref":
+                index.crossref[entry.key] = _unbrace(bibfield.value)
+                continue
+            for macro in _macro_names(bibfield.value):
+                if macro.lower() not in defined:
+                    index.problems.append(EntryProblem(
+                        entry.key, (bibfield.start_line or entry.start_line) + 1,
+                        f"'{bibfield.key}' of entry '{entry.key}' uses the @string macro '{macro}', "
+                        "which the file never defines",
+                        f"add @string{{{macro} = {{...}}}} to the file, or write the value in braces"))
     for block in library.failed_blocks:
         line = block.start_line + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            first = next((ln for key, ln in key_lines if key == block.key), None)
-            problems.error(
-                path,
+            first = index.lines.get(block.key)
+            index.problems.append(EntryProblem(
+                block.key, line,
                 f"duplicate reference id '{block.key}'" + (f", first defined on line {first}" if first else ""),
-                line,
-                "give each reference its own key, or delete the duplicate entry",
-            )
+                "give each reference its own key, or delete the duplicate entry"))
         elif isinstance(block, ParsingFailedBlock):
             reason = (getattr(block.error, "abort_reason", "") or str(block.error) or type(block.error).__name__).strip()
-            problems.error(path, f"BibTeX syntax error: {reason}", line,
-                           "check braces, commas and the @type{key, field = {value}, ...} form")
-    if not library.entries:
-        return []
-    # pandoc converts only the entries that parsed, so one broken entry does not hide the others.
-    csl = _bibtex_to_csl("\n\n".join(e.raw for e in library.entries), path, problems)
-    if csl is None:
-        return []
-    by_id: dict = {}
-    for item in csl:  # the first entry of a key, like bibtexparser
-        by_id.setdefault(item.get("id"), item)
-    entries = []
-    for key, line in key_lines:
-        if key in by_id:
-            entries.append((by_id[key], line))
+            index.problems.append(EntryProblem(_failed_key(block.raw), line, f"BibTeX syntax error: {reason}",
+                                               "check braces, commas and the @type{key, field = {value}, ...} form"))
+    for child, parent in index.crossref.items():
+        if parent not in index.lines:
+            index.problems.append(EntryProblem(
+                child, index.lines[child], f"entry '{child}' has crossref '{parent}', which the file does not hold",
+                f"add the entry '{parent}' or remove the crossref field"))
+    return index
+
+
+def _unbrace(value: str) -> str:
+    value = value.strip()
+    while len(value) >= 2 and value[0] + value[-1] in ("{}", '""'):
+        value = value[1:-1].strip()
+    return value
+
+
+def _macro_names(value: str) -> list[str]:
+    """The bare words (macro references) in a raw BibTeX field value such as ``oup # { Press}``."""
+    names, depth, quoted, word = [], 0, False, ""
+    for char in value + " ":
+        if depth:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            continue
+        if quoted:
+            quoted = char != '"'
+            continue
+        if char == "{":
+            depth = 1
+        elif char == '"':
+            quoted = True
+        elif char.isspace() or char == "#":
+            if word and not word.isdigit():
+                names.append(word)
+            word = ""
+            continue
         else:
-            problems.error(path, f"pandoc could not read the BibTeX entry '{key}'", line, "check its fields")
-    return entries
+            word += char
+            continue
+        if word and not word.isdigit():
+            names.append(word)
+        word = ""
+    return names
 
 
-def _bibtex_to_csl(text: str, path: Path, problems: Collector) -> list[dict] | None:
-    from .pandoc import PandocError, run_pandoc
+def _failed_key(raw: str) -> str | None:
+    """The key of a BibTeX entry that did not parse (``@type{key,``), if it can be seen."""
+    head = raw.split(",", 1)[0]
+    for opener in ("{", "("):
+        if opener in head:
+            key = head.split(opener, 1)[1].strip()
+            return key if key and " " not in key and "\n" not in key else None
+    return None
 
-    try:
-        out = run_pandoc(["-f", "bibtex", "-t", "csljson"], text)
-    except (PandocError, OSError) as exc:
-        problems.error(path, f"cannot convert the BibTeX file: {exc}", hint="check the entries' syntax")
-        return None
-    return json.loads(out)
+
+# --- handing the cited entries to pandoc ------------------------------------------------------------
+
+def cited_references(index: ReferenceIndex, keys: list[str], session) -> tuple[str, str]:
+    """The entries ``keys`` as pandoc's citeproc should read them: ("csljson" or "yaml", text).
+
+    BibTeX is converted by pandoc to CSL JSON; CSL YAML is handed over as
+    pandoc's own ``references:`` metadata (more lenient than CSL JSON, e.g.
+    ``issued: 2022``, and its text fields are Markdown); CSL JSON as it is.
+    """
+    if index.kind == "bib":
+        wanted, queue = [], list(keys)
+        while queue:  # the cited entries and the crossref parents they inherit from
+            key = queue.pop(0)
+            if key in wanted or key not in index.entries:
+                continue
+            wanted.append(key)
+            if key in index.crossref:
+                queue.append(index.crossref[key])
+        text = "\n".join(index.strings) + "\n" + "\n\n".join(str(index.entries[k]) for k in wanted)
+        items = {item["id"]: item for item in session.bibtex_to_csl(text)}
+        return "csljson", json.dumps([items[k] for k in keys if k in items], ensure_ascii=False)
+    if index.kind == "yaml":
+        import yaml
+
+        items = [index.entries[k] for k in keys]
+        return "yaml", "---\n" + yaml.safe_dump({"references": items}, allow_unicode=True, sort_keys=False) + "---\n"
+    return "csljson", json.dumps([index.entries[k] for k in keys], ensure_ascii=False)

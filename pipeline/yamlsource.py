@@ -8,7 +8,15 @@ from typing import Any
 import yaml
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (it is, from PyPI): a large
+# references.yaml parses in a fraction of the time.
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Aliases (*name) let a small file describe a huge structure ("billion
+# laughs"); the expanded size is counted before anything is built from it.
+MAX_VALUES = 200_000
+
+
+class _TextDatesLoader(_BASE_LOADER):
     """SafeLoader that keeps dates and times as the text the author wrote."""
 
 
@@ -81,45 +89,79 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], offset: int,
     ancestors.discard(id(node))
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document has once every alias is expanded (stops past MAX_VALUES)."""
+    sizes: dict[int, int] = {}
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        items = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else list(node.value))
+        if not done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in items if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in items)
+        sizes[id(node)] = min(total, MAX_VALUES + 1)
+    return sizes[id(root)]
+
+
 def load_located(text: str, line_offset: int = 0) -> LocatedYaml:
     """Parse ``text``; lines are shifted by ``line_offset`` (for front matter).
 
-    Raises :class:`YamlSyntaxError` for a syntax error and for a key written
-    twice in one mapping (PyYAML would silently keep the last one).
+    Raises :class:`YamlSyntaxError` for a syntax error, for a key written
+    twice in one mapping (PyYAML would silently keep the last one), and for
+    aliases that expand to more than MAX_VALUES values.
     """
     text = text.removeprefix("\ufeff")
     last_line = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    loader = _TextDatesLoader(text)
     try:
-        node = yaml.compose(text, Loader=_TextDatesLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        # "unexpected end of stream" is noticed after the last line: the
-        # context (e.g. where an unclosed quote opened) is the useful place.
-        if mark is not None and mark.line + 1 > last_line and exc.context_mark is not None:
-            mark = exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        problem = exc.problem or str(exc)
-        if exc.context:
-            problem = f"{exc.context}, {problem}"
-        if "quoted scalar" in (exc.context or "") and "end of stream" in (exc.problem or ""):
-            problem = "a quote opened on this line is never closed"
-        raise YamlSyntaxError(f"YAML syntax error: {problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
-    except RecursionError:
-        raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
-    lines: dict[tuple, int] = {}
-    if node is not None:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            # "unexpected end of stream" is noticed after the last line: the
+            # context (e.g. where an unclosed quote opened) is the useful place.
+            if mark is not None and mark.line + 1 > last_line and exc.context_mark is not None:
+                mark = exc.context_mark
+            line = mark.line + 1 + line_offset if mark else None
+            problem = exc.problem or str(exc)
+            if exc.context:
+                problem = f"{exc.context}, {problem}"
+            if "quoted scalar" in (exc.context or "") and "end of stream" in (exc.problem or ""):
+                problem = "a quote opened on this line is never closed"
+            raise YamlSyntaxError(f"YAML syntax error: {problem}", line) from None
+        except yaml.YAMLError as exc:
+            raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
+        except RecursionError:
+            raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
+        lines: dict[tuple, int] = {}
+        if node is None:
+            return LocatedYaml(None, lines)
+        if _expanded_size(node) > MAX_VALUES:
+            raise YamlSyntaxError(f"the YAML aliases (*name) expand to more than {MAX_VALUES:,} values",
+                                  node.start_mark.line + 1 + line_offset,
+                                  "write the values out instead of repeating them through aliases")
         try:
             _walk(node, (), lines, line_offset, set(), set())
         except RecursionError:
             raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
-    try:
-        data = yaml.load(text, Loader=_TextDatesLoader)
-    except yaml.MarkedYAMLError as exc:  # e.g. a list used as a key
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 + line_offset if mark else None
-        raise YamlSyntaxError(f"YAML syntax error: {exc.context + ', ' if exc.context else ''}{exc.problem}", line) from None
-    except yaml.YAMLError as exc:
-        raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
-    return LocatedYaml(data, lines)
+        try:
+            data = loader.construct_document(node)
+        except yaml.MarkedYAMLError as exc:  # e.g. a list used as a key
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 + line_offset if mark else None
+            raise YamlSyntaxError(f"YAML syntax error: {exc.context + ', ' if exc.context else ''}{exc.problem}",
+                                  line) from None
+        except yaml.YAMLError as exc:
+            raise YamlSyntaxError(f"YAML syntax error: {exc}", None) from None
+        except RecursionError:
+            raise YamlSyntaxError("YAML syntax error: the values are nested too deeply", None) from None
+        return LocatedYaml(data, lines)
+    finally:
+        loader.dispose()

@@ -1,118 +1,43 @@
-# One brief: prepare (validate, normalise, render both variants) -> staged PDF
-# per variant -> final outputs per variant -> manifest.
-# Validation and the page-limit check run in rules whose outputs are
-# intermediates, because Snakemake deletes the outputs of a failed job: the
-# last good final outputs of a broken brief must survive.
+# One job per brief: stage every output into .work/, then publish them
+# atomically with manifest.json (pipeline/job.py). The published files are
+# not declared as outputs, because Snakemake deletes a job's outputs when it
+# starts and when it fails; the declared output is the marker written last.
 
 
-rule prepare:
+rule brief:
     input:
         sources=brief_sources,
-        csl=template_files("csl/brief-notes.csl"),
-        templates=template_files("brief.md.j2", "page.html.j2", "filters/quotes.lua"),
+        templates=template_files(),
     output:
-        document=work_path("brief.json"),
-        short_html=work_path("{slug}-short.html"),
-        short_html_md=work_path("{slug}-short.html.md"),
-        short_docx_md=work_path("{slug}-short.docx.md"),
-        short_epub_md=work_path("{slug}-short.epub.md"),
-        long_html=work_path("{slug}-long.html"),
-        long_html_md=work_path("{slug}-long.html.md"),
-        long_docx_md=work_path("{slug}-long.docx.md"),
-        long_epub_md=work_path("{slug}-long.epub.md"),
+        marker=str(BUILD_DIR / "{slug}" / ".work" / "published.json"),
     log:
-        log_path("prepare.log"),
+        str(BUILD_DIR / "{slug}" / ".work" / "logs" / "build.log"),
     conda:
         CONDA_ENV
     resources:
-        mem_mb=300,
-        runtime=5,
-    params:
-        python=PYTHON,
-        templates=TEMPLATES_DIR,
-        brief=brief_dir,
-    shell:
-        "{params.python} -m pipeline.job --log {log} --templates {params.templates} prepare"
-        " --brief {params.brief} --out {output.document}"
-
-
-rule pdf:
-    input:
-        document=work_path("brief.json"),
-        html=work_path("{slug}-{variant}.html"),
-        css=template_files("css/fonts.css", "css/brief.css"),
-        fonts=font_files(),
-        resources=brief_resources,
-    output:
-        pdf=work_path("{slug}-{variant}.pdf"),
-    log:
-        log_path("pdf-{variant}.log"),
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=500,
+        mem_mb=600,
         runtime=10,
     params:
         python=PYTHON,
         templates=TEMPLATES_DIR,
         brief=brief_dir,
+        out=out_dir,
+        engine=engine_version(),
+        odd_files=brief_odd_files,
     shell:
-        "{params.python} -m pipeline.job --log {log} --templates {params.templates} pdf"
-        " --document {input.document} --html {input.html} --variant {wildcards.variant}"
-        " --brief {params.brief} --out {output.pdf}"
+        "exec {params.python:q} -m pipeline.job --brief {params.brief:q} --out {params.out:q}"
+        " --templates {params.templates:q} --marker {output.marker:q} --log {log:q} --parent $PPID"
 
 
-rule publish:
-    input:
-        document=work_path("brief.json"),
-        staged_pdf=work_path("{slug}-{variant}.pdf"),
-        docx_md=work_path("{slug}-{variant}.docx.md"),
-        epub_md=work_path("{slug}-{variant}.epub.md"),
-        reference_docx=template_files(
-            "docx/reference.docx", "docx/reference-letter.docx"
-        ),
-        epub_css=template_files("css/fonts.css", "css/epub.css"),
-        quotes_filter=template_files("filters/quotes.lua"),
-        fonts=font_files(),
-        resources=brief_resources,
+rule refused:
     output:
-        pdf=out_path("{slug}-{variant}.pdf"),
-        docx=out_path("{slug}-{variant}.docx"),
-        epub=out_path("{slug}-{variant}.epub"),
+        report=str(BUILD_DIR / ".work" / "refused" / "{name}.txt"),
     log:
-        log_path("publish-{variant}.log"),
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=400,
-        runtime=10,
+        str(BUILD_DIR / ".work" / "refused" / "{name}.log"),
     params:
         python=PYTHON,
-        templates=TEMPLATES_DIR,
-        brief=brief_dir,
+        folder=refused_folder,
+    wildcard_constraints:
+        name=r"[A-Za-z0-9._-]+",
     shell:
-        "{params.python} -m pipeline.job --log {log} --templates {params.templates} publish"
-        " --document {input.document} --variant {wildcards.variant} --brief {params.brief}"
-        " --staged-pdf {input.staged_pdf} --docx-md {input.docx_md} --epub-md {input.epub_md}"
-        " --out-pdf {output.pdf} --out-docx {output.docx} --out-epub {output.epub}"
-
-
-rule manifest:
-    input:
-        document=work_path("brief.json"),
-        outputs=final_outputs,
-    output:
-        manifest=out_path("manifest.json"),
-    log:
-        log_path("manifest.log"),
-    conda:
-        CONDA_ENV
-    resources:
-        mem_mb=200,
-        runtime=5,
-    params:
-        python=PYTHON,
-        templates=TEMPLATES_DIR,
-    shell:
-        "{params.python} -m pipeline.job --log {log} --templates {params.templates} manifest"
-        " --document {input.document} --out {output.manifest} {input.outputs}"
+        "exec {params.python:q} -m pipeline.refuse {params.folder:q} --log {log:q}"

@@ -1,124 +1,132 @@
 # Configuration, paths and input functions shared by the rules.
 
 import functools
-import os
-import subprocess
+import hashlib
 import sys
-import tempfile
 from pathlib import Path
 
-from pipeline.content import brief_source_files, discover_briefs
-from pipeline.job import WORKER_ENV
+from pipeline.buildlock import hold_for_snakemake
+from pipeline.content import SLUG_RE, brief_source_files, discover_briefs
+from pipeline.job import expected_outputs
 
 CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
 BUILD_DIR = Path(config.get("build_dir", "build")).resolve()
-TEMPLATES_DIR = Path(workflow.basedir, "templates")
+for _name, _folder in (("content_dir", CONTENT_DIR), ("build_dir", BUILD_DIR)):
+    if "{" in str(_folder) or "}" in str(_folder):
+        raise WorkflowError(
+            f"{_name} {_folder}: Snakemake cannot use a folder whose path holds {{ or }}; rename it"
+        )
+REPO_DIR = Path(workflow.basedir)
+TEMPLATES_DIR = REPO_DIR / "templates"
 # The interpreter of the jobs: the one running Snakemake (.venv), unless set.
 PYTHON = config.get("python", sys.executable)
-CONDA_ENV = str(Path(workflow.basedir, "envs", "brief.yaml"))
-VARIANTS = ["short", "long"]
-FORMATS = ["pdf", "docx", "epub"]
+CONDA_ENV = str(REPO_DIR / "envs" / "brief.yaml")
 
-SLUGS = [p.name for p in discover_briefs(CONTENT_DIR)]
+_FOLDERS = discover_briefs(CONTENT_DIR)
 if config.get("briefs"):
-    SLUGS = [s for s in SLUGS if s in str(config["briefs"]).split(",")]
+    _FOLDERS = [f for f in _FOLDERS if f.name in str(config["briefs"]).split(",")]
+# A folder whose name is not a valid slug is still reported, by a job of its
+# own that fails (rule refused), so that it never stops the other briefs.
+SLUGS = [f.name for f in _FOLDERS if SLUG_RE.match(f.name)]
+# Refused folders go by a name without braces or slashes (any folder name is data).
+REFUSED = {
+    "".join(c if c.isalnum() or c in "-_." else "_" for c in f.name)
+    + "-"
+    + hashlib.sha256(f.name.encode()).hexdigest()[:8]: f
+    for f in _FOLDERS
+    if not SLUG_RE.match(f.name)
+}
 
 
 wildcard_constraints:
     slug=r"[a-z0-9][a-z0-9-]*",
-    variant="short|long",
 
 
-def work_path(name):
-    """A file in the brief's intermediate folder, with {slug} wildcards."""
-    return str(BUILD_DIR / "{slug}" / ".work" / name)
+def _is_pattern_like(path):
+    """Snakemake reads {...} in an input path as a wildcard, and has no escape for it."""
+    return "{" in str(path) or "}" in str(path)
 
 
-def out_path(name):
-    """A final output of a brief, with {slug} wildcards."""
-    return str(BUILD_DIR / "{slug}" / name)
+def marker_path(slug):
+    return BUILD_DIR / slug / ".work" / "published.json"
 
 
-def log_path(name):
-    return str(BUILD_DIR / "{slug}" / ".work" / "logs" / name)
+def _forget_lost_outputs(slug):
+    """A published file removed by hand is published again: the marker goes, so the job reruns."""
+    marker = marker_path(slug)
+    if marker.is_file():
+        names = [*expected_outputs(slug), "manifest.json"]
+        if not all((BUILD_DIR / slug / name).is_file() for name in names):
+            marker.unlink()
 
 
-def all_manifests():
-    return [str(BUILD_DIR / slug / "manifest.json") for slug in SLUGS]
+def all_markers():
+    for slug in SLUGS:
+        _forget_lost_outputs(slug)
+    return [str(marker_path(slug)) for slug in SLUGS]
+
+
+def refused_briefs():
+    return [str(BUILD_DIR / ".work" / "refused" / f"{name}.txt") for name in REFUSED]
+
+
+def refused_folder(wildcards):
+    return str(REFUSED[wildcards.name])
+
+
+@functools.cache
+def _source_files(slug):
+    """The brief's files, listed once per run."""
+    return tuple(brief_source_files(CONTENT_DIR / slug))
+
+
+def brief_sources(wildcards):
+    """Every file of the brief: editing any of them rebuilds only this brief.
+
+    A file whose name holds braces cannot be an input (see
+    brief_odd_files): it is tracked through a parameter instead.
+    """
+    return [str(p) for p in _source_files(wildcards.slug) if not _is_pattern_like(p)]
+
+
+def brief_odd_files(wildcards):
+    """Name, size and modification time of the brief's files named with braces: a change reruns the job."""
+    return [
+        f"{p.relative_to(CONTENT_DIR / wildcards.slug)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in _source_files(wildcards.slug)
+        if _is_pattern_like(p)
+    ]
 
 
 def brief_dir(wildcards):
     return str(CONTENT_DIR / wildcards.slug)
 
 
-@functools.cache
-def _source_files(slug):
-    """The brief's files, listed once per run (several rules ask for them)."""
-    return tuple(brief_source_files(CONTENT_DIR / slug))
+def out_dir(wildcards):
+    return str(BUILD_DIR / wildcards.slug)
 
 
-def brief_sources(wildcards):
-    """Every file of the brief: editing any of them rebuilds only this brief."""
-    return [str(p) for p in _source_files(wildcards.slug)]
-
-
-def brief_resources(wildcards):
-    """Files the renderers read from the brief folder besides brief.json: images.
-
-    Text sources are read by ``prepare`` only; declaring them here too would
-    only make Snakemake check more files on every scheduling round.
-    """
-    folder = CONTENT_DIR / wildcards.slug
-    text_sources = {
-        "brief.yaml",
-        "summary.md",
-        "references.yaml",
-        "references.json",
-        "references.bib",
-    }
-    return [
+def template_files():
+    """Every file under templates/ that a build reads (not the generators beside them)."""
+    return sorted(
         str(p)
-        for p in _source_files(wildcards.slug)
-        if p.name not in text_sources and p.parent != folder / "sections"
-    ]
-
-
-def template_files(*names):
-    return [str(TEMPLATES_DIR / name) for name in names]
-
-
-def font_files():
-    return sorted(str(p) for p in (TEMPLATES_DIR / "fonts").glob("*.ttf"))
-
-
-def final_outputs(wildcards):
-    return [
-        str(BUILD_DIR / wildcards.slug / f"{wildcards.slug}-{variant}.{fmt}")
-        for variant in VARIANTS
-        for fmt in FORMATS
-    ]
-
-
-def start_worker():
-    """Start a warm step runner for this run's local jobs (see pipeline/job.py).
-
-    Jobs that find no worker (not up yet, or on another machine) run their
-    step themselves, so this only saves start-up time. ``--config worker=false``
-    turns it off.
-    """
-    if (
-        str(config.get("worker", "true")).lower() in ("false", "0", "no")
-        or WORKER_ENV in os.environ
-    ):
-        return
-    path = os.path.join(tempfile.mkdtemp(prefix="brief-worker-"), "socket")
-    # The worker stops by itself when this Snakemake process ends.
-    # Its output goes nowhere: jobs get theirs through the socket, and a worker
-    # that fails to start only means that jobs run their steps themselves.
-    subprocess.Popen(
-        [PYTHON, "-m", "pipeline.worker", path, str(os.getpid())],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        for p in TEMPLATES_DIR.rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".md", ".txt")
     )
-    os.environ[WORKER_ENV] = path
+
+
+@functools.cache
+def engine_version():
+    """A digest of the pipeline's code: a new version of the code rebuilds every brief."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO_DIR / "pipeline").rglob("*")):
+        if path.suffix in (".py", ".lua", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(REPO_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def hold_build_lock():
+    """Plain snakemake holds the build folder's lock too, so that brief can tell a stale lock."""
+    global BUILD_LOCK_FD
+    BUILD_LOCK_FD = hold_for_snakemake(BUILD_DIR)

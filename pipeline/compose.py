@@ -1,0 +1,427 @@
+"""Assemble one variant of a brief as a pandoc document tree, for one output format.
+
+The typed intermediate (:mod:`pipeline.model`) holds each part's tree with
+placeholders; here they become each format's markers:
+
+=============  =======================================  ==================================
+placeholder    html (PDF body), epub                    docx
+=============  =======================================  ==================================
+citation       ``[3, p. 12]``, each number a link        ``[3, p. 12]``: the first citation
+               to its note (notes: sources), or a        of a source is a note (made a Word
+               superscript number (notes: citations)     endnote later), a repeat a NoteRef
+footnote       PDF: a ``float: footnote`` span;          a pandoc note (a Word footnote)
+               EPUB: a lettered noteref and an aside
+cross-ref      "Figure 2", linked                        "Figure 2", linked
+=============  =======================================  ==================================
+
+The short version drops citations and footnotes (with the space before
+them) and prints cross-references without links. No Markdown is written or
+read again: pandoc gets this tree as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import tree
+from .document import placeholder_value
+from .model import Citation, Document, Part, Text
+
+VARIANTS = ("short", "long")
+TARGETS = ("html", "docx", "epub")
+NBSP = "\u00a0"
+# The paragraph style that marks a note's text as a source note (an endnote
+# to be) in pandoc's DOCX; author footnotes keep pandoc's FootnoteText.
+ENDNOTE_STYLE = "Endnote Text"
+REPEAT_STYLE = "NoteRef"
+
+
+class _Markers:
+    """Placeholder replacement for one (variant, target)."""
+
+    def __init__(self, document: Document, variant: str, target: str):
+        self.document = document
+        self.variant = variant
+        self.target = target
+        self.long = variant == "long"
+        self.notes = {note.number: note for note in document.notes}
+        self.footnotes = {f.letter: f for f in document.footnotes}
+        self.docx_seen: set[int] = set()
+        self.in_footnote = False
+        self.hidden_notes: list = []  # docx: endnotes first cited in a footnote, to add after its reference
+        self.hidden_numbers: set[int] = set()
+        self.pending_footnotes: list = []  # epub: asides to add at the end of the current part
+        self.in_targets = set()  # ids of cross-reference targets present in this variant
+
+    # -- the walk ---------------------------------------------------------------------------------
+
+    def blocks(self, blocks: list) -> list:
+        out = _tidy_tree(tree.map_inlines(blocks, self._replace))
+        return out if self.long else _drop_empty(out)
+
+    def inlines(self, inlines: list) -> list:
+        return _tidy_tree(tree.map_inlines(inlines, self._replace))
+
+    def _replace(self, node: dict):
+        value = placeholder_value(node, "cite")
+        if value is not None:
+            return self._citation(self.document.citations[int(value)]) if self.long else [_REMOVED]
+        value = placeholder_value(node, "footnote")
+        if value is not None:
+            return self._footnote(self.footnotes[value]) if self.long else [_REMOVED]
+        value = placeholder_value(node, "xref")
+        if value is not None:
+            return self._xref(value)
+        return None
+
+    # -- citations --------------------------------------------------------------------------------
+
+    def _citation(self, citation: Citation) -> list:
+        if self.document.meta.notes_model == "citations":
+            return self._citation_note(citation)
+        locators = any(item.suffix for item in citation.items)
+        inner: list = []
+        for position, item in enumerate(citation.items):
+            if position:
+                inner += [tree.Str(";" if locators else ","), tree.Space()]
+            if item.prefix:
+                inner += self.inlines(item.prefix) + [tree.Str(NBSP)]
+            inner += self._number(item.number, item.anchor)
+            inner += self._suffix(item.suffix)
+        return [_NBSP_BEFORE, tree.Span([tree.Str("["), *inner, tree.Str("]")], classes=["citation"])]
+
+    def _suffix(self, suffix: list) -> list:
+        if not suffix:
+            return []
+        suffix = self.inlines(suffix)
+        if suffix[0] == tree.Str(","):
+            suffix = suffix[1:]
+        while suffix and suffix[0]["t"] in ("Space", "SoftBreak"):
+            suffix = suffix[1:]
+        return [tree.Str(","), tree.Str(NBSP), *_no_break(suffix)]
+
+    def _number(self, number: int, anchor: str) -> list:
+        if self.target == "docx":
+            return self._docx_note(number)
+        return [self._note_link(str(number), f"#note-{number}", anchor)]
+
+    def _docx_note(self, number: int) -> list:
+        """The first citation of a note is the note (an endnote to be), later ones a NoteRef.
+
+        An endnote reference may not stand in a footnote (ECMA-376 17.11.7):
+        a note first cited in a footnote gets a hidden reference in the text
+        right after the footnote's, and a NoteRef inside the footnote.
+        """
+        repeat = [tree.Span([tree.Str(str(number))], pairs={"custom-style": REPEAT_STYLE})]
+        if number in self.docx_seen:
+            return repeat
+        self.docx_seen.add(number)
+        note = tree.Note([tree.Div(self.blocks(self.notes[number].blocks), pairs={"custom-style": ENDNOTE_STYLE})])
+        reference = tree.Span([note], identifier=f"cite_n{number}")
+        if self.in_footnote:
+            self.hidden_notes.append(reference)
+            self.hidden_numbers.add(number)
+            return repeat
+        return [reference]
+
+    def _note_link(self, label: str, href: str, anchor: str, classes=("noteref",)) -> dict:
+        pairs = {"role": "doc-noteref"}
+        if self.target == "epub":
+            pairs["epub:type"] = "noteref"
+        return tree.Link([tree.Str(label)], href, identifier=anchor, classes=list(classes), pairs=pairs)
+
+    def _citation_note(self, citation: Citation) -> list:
+        number = citation.number
+        if self.target == "docx":
+            return self._docx_note(number)
+        return [tree.Superscript([self._note_link(str(number), f"#note-{number}", citation.anchor)])]
+
+    # -- footnotes --------------------------------------------------------------------------------
+
+    def _footnote(self, footnote) -> list:
+        self.in_footnote = True
+        try:
+            content = self.blocks(footnote.blocks)
+        finally:
+            self.in_footnote = False
+        if self.target == "docx":
+            hidden, self.hidden_notes = self.hidden_notes, []
+            return [tree.Note(content), *hidden]
+        if self.target == "html":
+            inlines: list = []
+            for block in content:
+                if inlines:
+                    inlines.append({"t": "LineBreak"})
+                inlines.extend(block["c"] if block["t"] in ("Para", "Plain") else [tree.Str(tree.stringify([block]))])
+            return [tree.Span(inlines, identifier=f"fn-{footnote.letter}", classes=["footnote"],
+                              pairs={"letter": footnote.letter})]
+        # epub (and web): a lettered reference here, the note as an aside at the end of the part
+        back = tree.Link([tree.Str("\u21a9\ufe0e")], f"#{footnote.anchor}", classes=["backlink"],
+                         pairs={"role": "doc-backlink", "aria-label": f"{self.document.labels['back']} {footnote.letter}"})
+        last = content[-1] if content else tree.Para([])
+        if last["t"] in ("Para", "Plain"):
+            content = content[:-1] + [{"t": last["t"], "c": last["c"] + [tree.Space(), back]}]
+        else:
+            content = content + [tree.Para([back])]
+        marker = [tree.Span([tree.Str(footnote.letter + ".")], classes=["footnote-letter"]), tree.Space()]
+        if content and content[0]["t"] in ("Para", "Plain"):
+            content = [{"t": content[0]["t"], "c": marker + content[0]["c"]}] + content[1:]
+        pairs = {"role": "doc-footnote"}
+        if self.target == "epub":
+            pairs["epub:type"] = "footnote"
+        self.pending_footnotes.append(tree.Div(content, identifier=f"fn-{footnote.letter}", classes=["footnote"],
+                                               pairs=pairs))
+        return [tree.Superscript([self._note_link(footnote.letter, f"#fn-{footnote.letter}", footnote.anchor,
+                                                  classes=("footnote-ref",))])]
+
+    # -- cross-references -----------------------------------------------------------------------
+
+    def _xref(self, identifier: str) -> list:
+        target = self.document.targets[identifier]
+        label = self.document.labels[target.kind]
+        text = [tree.Str(label), tree.Str(NBSP + target.number)] if target.number else [tree.Str(label)]
+        if self.long or target.anchor in self.in_targets:
+            return [tree.Link(text, f"#{target.anchor}", classes=["xref"])]
+        return text
+
+
+_REMOVED = {"t": "Span", "c": [["", ["brief-removed"], []], []]}
+_NBSP_BEFORE = {"t": "Span", "c": [["", ["brief-nbsp"], []], []]}
+
+
+def _tidy_removed(inlines: list) -> list:
+    """Drop removal marks with the space before them; turn a space before a marker into a no-break space."""
+    out: list = []
+    for node in inlines:
+        if node == _REMOVED:
+            while out and out[-1]["t"] in ("Space", "SoftBreak"):
+                out.pop()
+            continue
+        if node == _NBSP_BEFORE:
+            if out and out[-1]["t"] in ("Space", "SoftBreak"):
+                out[-1] = tree.Str(NBSP)
+            continue
+        out.append(node)
+    return out
+
+
+def _tidy_tree(value):
+    """:func:`_tidy_removed` on every list of inlines anywhere in ``value`` (JSON of the tree)."""
+    if isinstance(value, list):
+        items = [_tidy_tree(item) for item in value]
+        if items and all(isinstance(i, dict) and i.get("t") in tree._INLINE_KINDS for i in items):
+            return _tidy_removed(items)
+        return items
+    if isinstance(value, dict):
+        return {key: _tidy_tree(item) for key, item in value.items()}
+    return value
+
+
+def _drop_empty(blocks: list) -> list:
+    """Paragraphs left empty by removing markers (short version) go."""
+    return [b for b in blocks if not (b["t"] in ("Para", "Plain") and not b["c"])]
+
+
+def _no_break(inlines: list) -> list:
+    return [tree.Str(NBSP) if node["t"] == "Space" else node for node in inlines]
+
+
+# --- the documents ----------------------------------------------------------------------------------
+
+def localize_quotes(value, language: str):
+    """Quoted nodes as the brief's language writes quotations (pandoc's writers use English marks)."""
+    from .labels import quotes_for
+
+    marks = quotes_for(language)
+
+    def replace(node):
+        if node.get("t") != "Quoted":
+            return None
+        double = node["c"][0]["t"] == "DoubleQuote"
+        opening, closing = (marks[0], marks[1]) if double else (marks[2], marks[3])
+        return [tree.Str(opening), *tree.map_inlines(node["c"][1], replace), tree.Str(closing)]
+
+    return tree.map_inlines(value, replace)
+
+
+def _localize_meta(meta: dict, language: str) -> dict:
+    out = {}
+    for key, value in meta.items():
+        if value["t"] == "MetaInlines":
+            out[key] = tree.meta_inlines(localize_quotes(value["c"], language))
+        elif value["t"] == "MetaList":
+            out[key] = tree.meta_list([_localize_meta({"v": v}, language)["v"] for v in value["c"]])
+        else:
+            out[key] = value
+    return out
+
+
+def _meta_value(text: Text | None):
+    return tree.meta_inlines(text.inlines) if text else None
+
+
+def metadata(document: Document, variant: str) -> dict:
+    """pandoc metadata for DOCX and EPUB (title page, core properties, OPF)."""
+    meta = document.meta
+    values = {
+        "title": _meta_value(meta.title),
+        "subtitle": _meta_value(meta.subtitle),
+        "date": tree.meta_string(meta.date),
+        "lang": tree.meta_string(meta.language),
+        "identifier": tree.meta_string(f"{meta.identifier}-{variant}"),
+        "description": _meta_value(meta.question),
+        "publisher": _meta_value(meta.organization),
+        "rights": _meta_value(meta.rights),
+    }
+    creators = [a.name for a in meta.authors] or ([meta.organization] if meta.organization else [])
+    if creators:
+        values["author"] = tree.meta_list([tree.meta_inlines(c.inlines) for c in creators])
+    if meta.keywords:
+        values["keywords"] = tree.meta_list([tree.meta_string(k) for k in meta.keywords])
+        values["subject"] = tree.meta_list([tree.meta_string(k) for k in meta.keywords])
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _section_header(part: Part, document: Document, target: str) -> dict:
+    number = tree.Span([tree.Str(f"{part.number}.")], classes=["secno"])
+    return tree.Header(1, [number, tree.Space(), *part.title.inlines])
+
+
+def _part(markers: _Markers, part: Part, heading: dict, classes: list[str]) -> dict:
+    """A part as a section: a Div whose first block is its heading (pandoc makes it a <section>)."""
+    markers.pending_footnotes = []
+    blocks = markers.blocks(part.blocks)
+    blocks += markers.pending_footnotes
+    return tree.Div([heading, *blocks], identifier=part.id, classes=classes)
+
+
+def title_block(document: Document, target: str) -> list:
+    """The question and the publication facts, for DOCX and EPUB (the PDF's page has its own)."""
+    meta, labels = document.meta, document.labels
+    blocks = []
+    if meta.question:
+        blocks.append(_styled([tree.Para(meta.question.inlines)], "Question", "question", target))
+    facts: list = []
+    for piece in ([meta.organization.inlines] if meta.organization else []) + \
+            ([[tree.Str(labels["version"]), tree.Space(), tree.Str(meta.version)]] if meta.version else []) + \
+            ([meta.distribution.inlines] if meta.distribution else []):
+        if facts:
+            facts += [tree.Space(), tree.Str("·"), tree.Space()]
+        facts += piece
+    paragraphs = [tree.Para(facts)] if facts else []
+    if any(a.affiliation for a in meta.authors):
+        people: list = []
+        for index, author in enumerate(meta.authors):
+            if index:
+                people += [tree.Str(";"), tree.Space()]
+            people += author.name.inlines
+            if author.affiliation:
+                people += [tree.Str(","), tree.Space(), *author.affiliation.inlines]
+        paragraphs.append(tree.Para(people))
+    if paragraphs:
+        blocks.append(_styled(paragraphs, "Publication Facts", "publication-facts", target))
+    return blocks
+
+
+def _styled(blocks: list, style: str, css_class: str, target: str) -> dict:
+    if target == "docx":
+        return tree.Div(blocks, pairs={"custom-style": style})
+    return tree.Div(blocks, classes=[css_class])
+
+
+@dataclass
+class Composed:
+    """A composed document, and (DOCX) the endnotes whose reference in the text is hidden."""
+
+    tree: dict
+    hidden_endnotes: set[int]
+
+
+def compose(document: Document, variant: str, target: str) -> dict:
+    """The pandoc document of ``variant`` for ``target`` (html = the PDF's body)."""
+    return compose_full(document, variant, target).tree
+
+
+def compose_full(document: Document, variant: str, target: str) -> Composed:
+    """:func:`compose`, with what the DOCX post-processing needs to know."""
+    assert variant in VARIANTS and target in TARGETS
+    markers = _Markers(document, variant, target)
+    labels = document.labels
+    blocks: list = []
+    if target != "html":
+        blocks += title_block(document, target)
+    if target == "docx" and variant == "long":
+        blocks += _docx_contents(document)
+    summary_heading = tree.Header(1, [tree.Str(labels["summary"])], classes=["unnumbered"])
+    blocks.append(_part(markers, document.summary, summary_heading, ["summary", "unnumbered"]))
+    if variant == "short":
+        markers.in_targets = set()
+        blocks += _key_points(document, target)
+    else:
+        for part in document.sections:
+            blocks.append(_part(markers, part, _section_header(part, document, target), ["part"]))
+        if document.notes and target != "docx":
+            blocks.append(_notes(document, target))
+    language = document.meta.language
+    composed = tree.document(localize_quotes(blocks, language), _localize_meta(metadata(document, variant), language))
+    return Composed(composed, markers.hidden_numbers)
+
+
+def _key_points(document: Document, target: str) -> list:
+    labels = document.labels
+    items = []
+    for part in document.sections:
+        if not part.short:
+            continue
+        items.append([tree.Para([tree.Strong([*part.title.inlines, tree.Str(".")]), tree.Space(),
+                                 *part.key_point.inlines])])
+    heading = tree.Header(1, [tree.Str(labels["key_points"])], classes=["unnumbered"])
+    closing = _styled([tree.Para(tree.text(labels["long_version"]))], "Closing Line", "closing-line", target)
+    return [tree.Div([heading, tree.OrderedList(items)], identifier="key-points", classes=["key-points"]), closing]
+
+
+def _notes(document: Document, target: str) -> dict:
+    labels = document.labels
+    items = []
+    for note in document.notes:
+        anchor_pairs = {"role": "doc-endnote"}
+        if target == "epub":
+            anchor_pairs["epub:type"] = "endnote"
+        anchor = tree.Span([], identifier=f"note-{note.number}", classes=["note-anchor"], pairs=anchor_pairs)
+        backlinks: list = []
+        many = len(note.backlinks) > 1
+        for index, citation_anchor in enumerate(note.backlinks):
+            letter = "abcdefghijklmnopqrstuvwxyz"[index % 26] if many else ""
+            label = f"{labels['back']} {note.number}{' ' + letter if letter else ''}"
+            text = [tree.Str("\u21a9\ufe0e" + (NBSP + letter if letter else ""))]
+            backlinks += [tree.Str(NBSP) if index == 0 else tree.Space(),
+                          tree.Link(text, f"#{citation_anchor}", classes=["backlink"],
+                                    pairs={"role": "doc-backlink", "aria-label": label})]
+        blocks = [dict(b) for b in note.blocks]
+        first = blocks[0]
+        if first["t"] in ("Para", "Plain"):
+            blocks[0] = {"t": first["t"], "c": [anchor, *first["c"]]}
+        else:
+            blocks.insert(0, tree.Plain([anchor]))
+        last = blocks[-1]
+        if last["t"] in ("Para", "Plain"):
+            blocks[-1] = {"t": last["t"], "c": [*last["c"], *backlinks]}
+        else:
+            blocks.append(tree.Plain(backlinks))
+        items.append(blocks)
+    pairs = {"role": "doc-endnotes"}
+    if target == "epub":
+        pairs["epub:type"] = "endnotes"
+    heading = tree.Header(1, [tree.Str(labels["notes"])], classes=["unnumbered"])
+    return tree.Div([heading, tree.OrderedList(items)], identifier="notes", classes=["notes"], pairs=pairs)
+
+
+def _docx_contents(document: Document) -> list:
+    """Contents as links to the sections (Word's TOC field stays empty until fields are updated)."""
+    labels = document.labels
+    links = [tree.Para([tree.Link([tree.Str(labels["summary"])], "#summary")])]
+    for part in document.sections:
+        links.append(tree.Para([tree.Link([tree.Str(f"{part.number}."), tree.Space(), *part.title.inlines],
+                                          f"#{part.id}")]))
+    return [tree.Div([tree.Para([tree.Str(labels["contents"])])], pairs={"custom-style": "TOC Heading"}),
+            tree.Div(links, pairs={"custom-style": "toc 1"})]

@@ -1,0 +1,124 @@
+"""Build every output of one brief into a staging folder, without touching the published files.
+
+``stage_brief`` is the whole build of a brief in one process and one pandoc
+session: validate, normalise (``brief.json``), compose each variant for each
+format, then write the two PDFs (WeasyPrint), DOCX and EPUB (pandoc plus
+post-processing) into ``stage_dir``. Nothing is published here
+(:mod:`pipeline.publish` does that), so a failure at any point leaves the
+published outputs as they were.
+
+A short version over its page limit is not a failure of the stage: the long
+version's files are staged and the overrun is reported in the result, so
+that they can be published and the brief's build still fails.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PageLimitError
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+VARIANTS = ("short", "long")
+FORMATS = ("pdf", "docx", "epub")
+REFERENCE_DOCX = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
+
+
+@dataclass
+class StageResult:
+    slug: str
+    files: dict[str, Path] = field(default_factory=dict)  # published name -> staged file
+    pages: dict[str, int] = field(default_factory=dict)  # published name -> pages (PDFs)
+    errors: list[str] = field(default_factory=list)  # one-line problems that fail the build
+    warnings: list[str] = field(default_factory=list)
+
+
+def source_date_epoch(date: str) -> int:
+    """SOURCE_DATE_EPOCH if set, else midnight UTC of the brief's date."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    return calendar.timegm(datetime.date.fromisoformat(date).timetuple())
+
+
+def stage_brief(brief_dir: Path, stage_dir: Path, templates_dir: Path = TEMPLATES_DIR, *, cache=None,
+                work_dir: Path | None = None):
+    """Stage every output of the brief in ``brief_dir``; return (document, StageResult).
+
+    Raises ContentError for content mistakes (nothing is staged then).
+    ``work_dir`` receives the intermediates worth looking at (brief.json, the
+    PDF's HTML pages).
+    """
+    from .content import load_brief
+    from .document import build_document
+    from .model import write_document
+    from .pandoc import PandocSession
+
+    brief_dir, stage_dir = Path(brief_dir), Path(stage_dir)
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    with PandocSession() as session:
+        brief = load_brief(brief_dir, session=session, cache=cache)
+        document = build_document(brief, session, templates_dir)
+        if work_dir is not None:
+            write_document(document, work_dir / "brief.json")
+        result = StageResult(document.slug, warnings=list(document.warnings))
+        epoch = source_date_epoch(document.meta.date)
+        session.set_environment({"SOURCE_DATE_EPOCH": str(epoch)})
+        for variant in VARIANTS:
+            _stage_variant(document, variant, brief_dir, stage_dir, templates_dir, session, epoch, result,
+                           work_dir)
+    return document, result
+
+
+def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, templates_dir: Path, session,
+                   epoch: int, result: StageResult, work_dir: Path | None) -> None:
+    from .compose import compose_full
+    from .convert import make_docx, make_epub
+    from .pdf import render_pdf
+    from .render import body_html, metadata_html, render_page
+
+    slug = document.slug
+    names = {fmt: f"{slug}-{variant}.{fmt}" for fmt in FORMATS}
+    media = _media(document, brief_dir)
+    page = render_page(document, variant, body_html(compose_full(document, variant, "html").tree, session, media),
+                       metadata_html(document, session), templates_dir)
+    if work_dir is not None:
+        from .fsutil import write_text_atomic
+
+        write_text_atomic(work_dir / f"{slug}-{variant}.html", page)
+    limit = document.meta.short_max_pages if variant == "short" else None
+    pdf = stage_dir / names["pdf"]
+    try:
+        result.pages[names["pdf"]] = render_pdf(page, pdf, brief_dir=brief_dir, templates_dir=templates_dir,
+                                                max_pages=limit)
+    except PageLimitError as exc:
+        result.errors.append(exc.describe(brief_dir.name))
+        return  # the variant is not published; its earlier outputs are kept
+    result.files[names["pdf"]] = pdf
+    docx = compose_full(document, variant, "docx")
+    make_docx(session, docx.tree, stage_dir / names["docx"], templates_dir=templates_dir,
+              reference=REFERENCE_DOCX[document.meta.page_size], media=media, endnotes=variant == "long",
+              hidden_endnotes=docx.hidden_endnotes, source_date_epoch=epoch)
+    result.files[names["docx"]] = stage_dir / names["docx"]
+    make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"],
+              templates_dir=templates_dir, media=media, source_date_epoch=epoch)
+    result.files[names["epub"]] = stage_dir / names["epub"]
+
+
+def _media(document, brief_dir: Path) -> list[tuple[str, str, Path]]:
+    """(name in the document, media type, file) of every image, checked by content when the brief was loaded."""
+    from urllib.parse import quote
+
+    from .images import inspect_image
+
+    media = []
+    for relative in document.images:
+        path = brief_dir / relative
+        info = inspect_image(path)
+        media.append((relative, info.mime, path))
+        if quote(relative) != relative:
+            media.append((quote(relative), info.mime, path))
+    return media
