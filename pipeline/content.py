@@ -23,7 +23,7 @@ from . import tree
 from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
 from .images import ImageError, inspect_image
-from .markdown import INLINE_TEXT_FORMAT, READER_FORMAT, Reading, bracket_guard, locate
+from .markdown import INLINE_TEXT_FORMAT, READER_FORMAT, Locator, Reading, bracket_guard, locate
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
 from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
@@ -470,8 +470,19 @@ def _check_attributes(node: dict, attributes, path: Path, line: int | None, prob
         ids.add(identifier, path, line, problems)
 
 
+def _raw_shown(raw: str) -> str:
+    """The raw content as a message shows it: its first tag (or comment opener)."""
+    raw = " ".join(raw.split())
+    if raw.startswith("<!--"):
+        return "<!--"
+    if raw.startswith("<") and ">" in raw:
+        return raw[:raw.index(">") + 1][:60]
+    return raw[:60]
+
+
 def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, problems: Collector) -> None:
     path = part.path
+    raw_lines: set = set()
     if reading.meta:
         problems.error(path, "a YAML metadata block (between --- lines) inside the text", reading.meta_line,
                        "move settings to the front matter at the top of the file; to draw a line, write '***'")
@@ -484,7 +495,10 @@ def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, proble
         if kind == "raw":
             raw = node["c"][1].strip()
             fmt = node["c"][0]
-            shown = " ".join(raw.split())[:60]
+            if line in raw_lines:
+                continue  # one message per line: <b>x</b> is one mistake, not two
+            raw_lines.add(line)
+            shown = _raw_shown(raw)
             if raw.startswith("<!--"):
                 hint = "delete the comment: HTML comments are raw HTML and would show as text in the outputs"
             elif raw.lower().startswith("<img"):
@@ -507,6 +521,8 @@ def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, proble
                                "link to http://, https:// or mailto: addresses; files cannot travel with the outputs")
         elif kind == "footnote" and found.nested_footnote:
             problems.error(path, "a footnote inside a footnote", line, "move the inner note's text into the outer one")
+        elif kind == "footnote" and found.in_link:
+            problems.error(path, "a footnote inside a link's text", line, "put the footnote after the link")
         elif kind == "math":
             problems.error(path, "math is not supported", line, "write the formula as text")
         elif kind == "div":
@@ -519,28 +535,46 @@ def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, proble
                 if name not in KNOWN_SPAN_CLASSES and not name.startswith("brief-"):
                     problems.warn(path, f"unknown class '.{name}' is ignored", line,
                                   f"use one of {', '.join('.' + c for c in sorted(KNOWN_SPAN_CLASSES))}, or remove it")
+    _check_literal_references(part, reading, problems)
+
+
+def _check_literal_references(part: Part, reading: Reading, problems: Collector) -> None:
+    """pandoc leaves an image or footnote reference whose definition it did not find as text: say so."""
+    def visit(node):
+        if node.get("t") != "Str":
+            return
+        text = node["c"]
+        if text.startswith("![") or text.startswith("[^"):
+            what = "an image" if text.startswith("![") else "a footnote"
+            line = Locator(part.body, part.body_line).find(text)
+            problems.warn(part.path, f"'{text}' is printed as text: it looks like {what} whose reference is not "
+                                     "defined in this file", line,
+                          "define it in the same file ([label]: path or [^label]: text), or write it inline")
+
+    tree.walk(reading.blocks, visit)
 
 
 def _check_image(part: Part, folder: Path, problems: Collector, alt: str, target: str, line: int | None) -> None:
     from urllib.parse import unquote
 
+    shown = unquote(target)
     if not alt.strip():
-        problems.error(part.path, f"image '{target}' has no alt text", line,
-                       f"describe the image between the brackets: ![What the chart shows]({target})")
+        problems.error(part.path, f"image '{shown}' has no alt text", line,
+                       f"describe the image between the brackets: ![What the chart shows]({shown})")
     reason = outside_reason(target, folder)
     if reason:
-        problems.error(part.path, f"image '{target}' {reason}", line,
+        problems.error(part.path, f"image '{shown}' {reason}", line,
                        "put the image in the brief's assets/ folder and use a relative path such as assets/chart.png")
         return
     path = folder / unquote(target)
     if not path.is_file():
-        problems.error(part.path, f"image '{target}' not found", line,
+        problems.error(part.path, f"image '{shown}' not found", line,
                        f"add the file {unquote(target)} to the brief folder, or fix the path")
         return
     try:
         inspect_image(path)
     except ImageError as exc:
-        problems.error(part.path, f"image '{target}' {exc.message}", line, exc.hint)
+        problems.error(part.path, f"image '{shown}' {exc.message}", line, exc.hint)
         return
     if unquote(target) not in part.images:
         part.images.append(unquote(target))
@@ -601,9 +635,13 @@ def _check_citations(parts: list[Part], refs: ReferenceIndex, targets: set[str],
                     hint = (f"did you mean '@{close[0]}'?" if close
                             else f"give the {kind} the identifier {{#{item.key}}}, or fix the reference")
                     problems.error(part.path, f"unknown cross-reference '@{item.key}'", cite.line, hint)
+            bare = all(item.mode == "AuthorInText" for item in cite.items)
+            if cite.in_link and (crossrefs or not bare):
+                problems.error(part.path, f"a citation inside a link's text: {cite.text}", cite.line,
+                               "put the citation after the link: [the report](https://...) [@id]")
+                continue
             if crossrefs:
                 continue
-            bare = all(item.mode == "AuthorInText" for item in cite.items)
             if bare:
                 key = cite.items[0].key
                 if key in refs.lines:

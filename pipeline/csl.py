@@ -54,7 +54,9 @@ def inspect_style(path: Path, notes_model: str = "sources") -> StyleInfo:
                          "not its web page") from None
     if root.tag != f"{{{CSL_NS}}}style":
         shown = etree.QName(root).localname if isinstance(root.tag, str) else "?"
-        raise StyleError(f"{name} is not a CSL style: its root element is <{shown}>, not <style>",
+        what = (f"its root element <{shown}> is not in the CSL namespace" if shown == "style"
+                else f"its root element is <{shown}>, not <style>")
+        raise StyleError(f"{name} is not a CSL style: {what}",
                          "download the style's .csl file from https://github.com/citation-style-language/styles")
     ns = {"c": CSL_NS}
     title = " ".join("".join(root.xpath("string(c:info/c:title)", namespaces=ns)).split()) or name

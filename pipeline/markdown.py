@@ -74,9 +74,6 @@ def bracket_guard(text: str, first_line: int = 1) -> GuardProblem | None:
                 fence = fences[index]
                 continue
             unclosed_fences.append(number)
-            if len(unclosed_fences) > MAX_UNCLOSED_FENCES:
-                return GuardProblem(unclosed_fences[0], f"{len(unclosed_fences)} code fences are never closed",
-                                    "close each fenced code block with a line of the same backticks or tildes")
         if not line.strip():  # end of a paragraph
             problem = _paragraph_end(stack, open_targets, angles, escape_hint)
             if problem:
@@ -120,6 +117,9 @@ def bracket_guard(text: str, first_line: int = 1) -> GuardProblem | None:
                 if angles:
                     angles.pop()
             previous = char
+    if len(unclosed_fences) > MAX_UNCLOSED_FENCES:
+        return GuardProblem(unclosed_fences[0], f"{len(unclosed_fences)} code fences are never closed",
+                            "close each fenced code block with a line of the same backticks or tildes")
     return _paragraph_end(stack, open_targets, angles, escape_hint)
 
 
@@ -229,6 +229,7 @@ class CiteNode:
     line: int | None
     in_footnote: bool
     text: str  # the citation as written (pandoc keeps it)
+    in_link: bool = False  # inside a link's text
 
 
 @dataclass
@@ -240,6 +241,7 @@ class Located:
     line: int | None
     in_footnote: bool = False
     nested_footnote: bool = False
+    in_link: bool = False  # inside a link's text
 
 
 @dataclass
@@ -271,7 +273,7 @@ def locate(path: Path, text: str, first_line: int, document: dict) -> Reading:
         reading.meta_line = locator.find(f"\n{first_key}:", f"{first_key}:", move=False)
         if reading.meta_line is not None and text.find(f"\n{first_key}:") >= 0:
             reading.meta_line = locator.line_at(text.find(f"\n{first_key}:") + 1)
-    _walk(reading.blocks, reading, locator, in_footnote=False)
+    _walk(reading.blocks, reading, locator, in_footnote=False, in_link=False)
     return reading
 
 
@@ -281,13 +283,15 @@ def _needles(node: dict) -> list[str]:
         key = c[0][0]["citationId"] if c[0] else ""
         return [f"@{key}", f"@{{{key}}}"]
     if t == "Image":
-        return [c[2][0], "!["]
+        return ["![" + tree.stringify(c[1])[:20], c[2][0], "!["]
     if t == "Link":
         return [c[2][0], "]("]
     if t in ("RawInline", "RawBlock"):
         raw = c[1].strip()
         return [raw[:40], raw.split("\n")[0][:20]]
-    if t in ("Code", "CodeBlock"):
+    if t == "CodeBlock":
+        return ["```", "~~~", c[1].split("\n")[0][:40]]
+    if t == "Code":
         return [c[1].split("\n")[0][:40]]
     if t == "Math":
         return [c[1].split("\n")[0][:30], "$"]
@@ -314,7 +318,7 @@ def _first_word(inlines: list) -> str:
     return ""
 
 
-def _walk(nodes: list, reading: Reading, locator: Locator, in_footnote: bool) -> None:
+def _walk(nodes: list, reading: Reading, locator: Locator, in_footnote: bool, in_link: bool) -> None:
     for node in nodes:
         t = node.get("t")
         needles = _needles(node)
@@ -322,19 +326,23 @@ def _walk(nodes: list, reading: Reading, locator: Locator, in_footnote: bool) ->
             line = locator.find("^[", "[^")
             saved = locator.cursor
             _start_note_content(locator)
-            reading.nodes.append(Located("footnote", node, line, in_footnote, nested_footnote=in_footnote))
-            _walk(node["c"], reading, locator, in_footnote=True)
+            reading.nodes.append(Located("footnote", node, line, in_footnote, nested_footnote=in_footnote,
+                                         in_link=in_link))
+            _walk(node["c"], reading, locator, in_footnote=True, in_link=False)
             locator.cursor = saved
             continue
         line = locator.find(*needles) if needles else None
         if t == "Cite":
             items = [Citation(c["citationId"], c["citationMode"]["t"], c["citationPrefix"], c["citationSuffix"])
                      for c in node["c"][0]]
-            reading.cites.append(CiteNode(node, items, line, in_footnote, tree.stringify(node["c"][1])))
+            reading.cites.append(CiteNode(node, items, line, in_footnote, tree.stringify(node["c"][1]), in_link))
         elif t in _LOCATED_KINDS:
-            reading.nodes.append(Located(_LOCATED_KINDS[t], node, line, in_footnote))
-        for _, child_list in tree.children(node):
-            _walk(child_list, reading, locator, in_footnote)
+            reading.nodes.append(Located(_LOCATED_KINDS[t], node, line, in_footnote, in_link=in_link))
+        child_lists = [child_list for _, child_list in tree.children(node)]
+        if t == "Figure":  # the caption comes after the image in the source: ![caption](image)
+            child_lists.reverse()
+        for child_list in child_lists:
+            _walk(child_list, reading, locator, in_footnote, in_link or t in ("Link", "Image"))
 
 
 def _start_note_content(locator: Locator) -> None:
@@ -350,3 +358,9 @@ def _start_note_content(locator: Locator) -> None:
             definition = text.find(text[at:end + 1] + ":")
             if definition >= 0:
                 locator.cursor = definition
+
+
+def read(session, text: str, first_line: int = 1, path: Path = Path("text.md")) -> Reading:
+    """Read one Markdown text with pandoc and locate its nodes (the guard is the caller's)."""
+    document = session.read_markdown([text], READER_FORMAT[len("markdown"):])[0]
+    return locate(path, text, first_line, document)

@@ -110,18 +110,28 @@ def make_brief(tmp_path: Path, slug: str = "b", *, brief_yaml: str | None = BRIE
     return folder
 
 
+def check(folder: Path, layout: bool = False):
+    """What ``brief check`` finds: (problems, document or None, details)."""
+    from pipeline.cli import check_brief
+    from pipeline.pandoc import PandocSession
+
+    with PandocSession() as session:
+        return check_brief(folder, session, layout=layout)
+
+
 def errors_of(folder: Path) -> list[str]:
-    """The formatted errors that ``load_brief(folder)`` raises (it must raise)."""
-    with pytest.raises(ContentError) as info:
-        load_brief(folder)
-    assert all(p.severity == "error" for p in info.value.problems)
-    return [p.format(relative_to=folder.parent) for p in info.value.problems]
+    """The formatted errors that ``brief check`` reports for ``folder`` (there must be some)."""
+    problems, document, _ = check(folder)
+    errors = [p.format(relative_to=folder.parent) for p in problems if p.severity == "error"]
+    assert errors and document is None, "expected errors"
+    return errors
 
 
 def warnings_of(folder: Path) -> list[str]:
-    """The formatted warnings of a brief that loads without errors."""
-    brief = load_brief(folder)
-    return [w.format(relative_to=folder.parent) for w in brief.warnings]
+    """The formatted warnings of a brief that checks without errors."""
+    problems, document, _ = check(folder)
+    assert document is not None, [p.format() for p in problems]
+    return [p.format(relative_to=folder.parent) for p in problems if p.severity == "warning"]
 
 
 def load(folder: Path) -> Brief:

@@ -7,13 +7,18 @@ outputs from there.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# The references index cache of the tests stays out of the user's ~/.cache.
+os.environ.setdefault("BRIEF_CACHE_DIR", tempfile.mkdtemp(prefix="brief-test-cache-"))
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "content"
@@ -63,3 +68,12 @@ def corpus(tmp_path_factory) -> Corpus:
     result = run_snakemake(content, build)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Corpus(content, build, result)
+
+
+@pytest.fixture(scope="session")
+def session():
+    """One pandoc coprocess for the unit tests that read Markdown."""
+    from pipeline.pandoc import PandocSession
+
+    with PandocSession() as pandoc:
+        yield pandoc

@@ -11,12 +11,13 @@ import os
 from pathlib import Path
 
 import pytest
-from briefmaker import BRIEF_YAML, PNG, SECTIONS, errors_of, make_brief, section, warnings_of
+from briefmaker import BRIEF_YAML, PNG, SECTIONS, check, errors_of, make_brief, section, warnings_of
 
 from pipeline.content import load_brief
 from pipeline.errors import ContentError, Problem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "content"
+REAL = Path(__file__).parent / "fixtures" / "real"
 
 OUTSIDE_HINT = "put the image in the brief's assets/ folder and use a relative path such as assets/chart.png"
 HTML_HINT = "write it in Markdown; raw HTML could carry scripts or remote resources into the outputs"
@@ -29,19 +30,25 @@ def with_section(body: str, **files) -> dict:
 
 # --- valid briefs -------------------------------------------------------------------------
 
+def cited(folder: Path) -> list[str]:
+    """The cited keys in note order, as the build numbers them."""
+    problems, document, _ = check(folder)
+    assert document is not None, [p.format() for p in problems]
+    return [key for note in document.notes for key in note.keys]
+
+
 def test_valid_brief_loads_without_warnings(tmp_path):
     brief = load_brief(make_brief(tmp_path))
     assert brief.warnings == []
     assert brief.slug == "b"
     assert [s.title for s in brief.sections] == ["What the ferries cost", "Options"]
-    assert brief.note_keys == ["alpha-2024", "beta-2023"]
+    assert cited(brief.folder) == ["alpha-2024", "beta-2023"]
     assert brief.language == "en"
 
 
 @pytest.mark.parametrize("name", ["mini", "es-bib"])
 def test_fixture_briefs_load(name):
-    brief = load_brief(FIXTURES / name)
-    assert brief.note_keys
+    assert cited(FIXTURES / name)
 
 
 def test_image_inside_the_folder_is_accepted(tmp_path):
@@ -55,7 +62,7 @@ def test_section_file_with_byte_order_mark_and_windows_line_endings(tmp_path):
     folder = make_brief(tmp_path, sections={**SECTIONS, "03-extra.md": text.encode("utf-8")})
     brief = load_brief(folder)
     assert brief.sections[2].title == "Extra"
-    assert [g.line for g in brief.sections[2].groups] == [7]
+    assert [c.line for c in brief.sections[2].reading.cites] == [7]
 
 
 # --- brief.yaml -----------------------------------------------------------------------------
@@ -70,7 +77,7 @@ def test_yaml_syntax_error_in_brief_yaml(tmp_path):
 def test_yaml_colon_in_unquoted_text(tmp_path):
     folder = make_brief(tmp_path, brief_yaml="title: X\ndate: 2026-11-28\nsubtitle: Costs: a review\n")
     assert errors_of(folder) == [
-        "b/brief.yaml:3: error: YAML syntax error: mapping values are not allowed here "
+        "b/brief.yaml:3: error: YAML syntax error: mapping values are not allowed in this context "
         "(fix the YAML syntax: indentation, a space after ':', quotes around text with colons)"]
 
 
@@ -133,9 +140,10 @@ def test_csl_path_outside_the_folder(tmp_path):
 
 
 def test_csl_path_inside_the_folder_is_used(tmp_path):
+    style = (REAL / "csl" / "ieee.csl").read_text(encoding="utf-8")
     folder = make_brief(tmp_path, brief_yaml=BRIEF_YAML + "csl: styles/notes.csl\n",
-                        files={"styles/notes.csl": "<style/>"})
-    assert load_brief(folder).csl == folder / "styles" / "notes.csl"
+                        files={"styles/notes.csl": style})
+    assert load_brief(folder).style.path == folder / "styles" / "notes.csl"
 
 
 def test_folder_name_that_is_not_a_slug(tmp_path):
@@ -211,7 +219,7 @@ def test_section_front_matter_never_closed(tmp_path):
 def test_yaml_syntax_error_in_section_front_matter(tmp_path):
     folder = make_brief(tmp_path, sections={**SECTIONS, "03-extra.md": "---\ntitle: Costs: a review\n---\nText.\n"})
     assert errors_of(folder) == [
-        "b/sections/03-extra.md:2: error: YAML syntax error: mapping values are not allowed here "
+        "b/sections/03-extra.md:2: error: YAML syntax error: mapping values are not allowed in this context "
         "(fix the YAML syntax of the front matter between the --- lines)"]
 
 
@@ -308,12 +316,12 @@ def test_bibtex_references_in_a_brief(tmp_path):
     bib = "@report{alpha-2024,\n  title = {Alpha},\n  year = 2024\n}\n@book{beta-2023,\n  title = {Beta},\n  year = 2023\n}\n"
     brief = load_brief(make_brief(tmp_path, references_name="references.bib", references=bib))
     assert brief.references.lines == {"alpha-2024": 1, "beta-2023": 5}
-    assert brief.note_keys == ["alpha-2024", "beta-2023"]
+    assert cited(brief.folder) == ["alpha-2024", "beta-2023"]
 
 
 def test_citations_in_code_are_not_checked(tmp_path):
     folder = make_brief(tmp_path, **with_section("Cite as `[@your-id]`:\n\n```\nText [@your-id].\n```\n"))
-    assert load_brief(folder).sections[2].groups == []
+    assert load_brief(folder).sections[2].reading.cites == []
 
 
 # --- images ------------------------------------------------------------------------------------------
@@ -352,7 +360,8 @@ def test_image_without_alt_text_reference_style(tmp_path):
 def test_image_path_leaving_the_folder(tmp_path, target, reason):
     (tmp_path / "x.png").write_bytes(PNG)
     folder = make_brief(tmp_path, **with_section(f"Text.\n\n![A chart]({target})\n"))
-    assert errors_of(folder) == [f"b/sections/03-extra.md:7: error: image '{target}' {reason} ({OUTSIDE_HINT})"]
+    shown = target.replace("%2e", ".")  # shown as the path it means
+    assert errors_of(folder) == [f"b/sections/03-extra.md:7: error: image '{shown}' {reason} ({OUTSIDE_HINT})"]
 
 
 def test_image_path_in_angle_brackets_leaving_the_folder(tmp_path):
@@ -367,13 +376,14 @@ def test_reference_style_image_leaving_the_folder(tmp_path):
         f"b/sections/03-extra.md:7: error: image '../x.png' points outside the brief folder ({OUTSIDE_HINT})"]
 
 
-def test_image_defined_in_another_section_leaving_the_folder(tmp_path):
-    # The sections are rendered as one document: a definition in one file serves the others.
+def test_image_defined_in_another_section_is_text_and_said_so(tmp_path):
+    # Each file is read on its own: a definition in one file does not serve another.
     folder = make_brief(tmp_path, sections={
         **SECTIONS, "03-extra.md": section("Extra", "Text.\n\n![A chart][c]\n"),
         "04-defs.md": section("Definitions", "Text.\n\n[c]: ../x.png\n")})
-    assert errors_of(folder) == [
-        f"b/sections/03-extra.md:7: error: image '../x.png' points outside the brief folder ({OUTSIDE_HINT})"]
+    assert warnings_of(folder) == [
+        "b/sections/03-extra.md:7: warning: '![A' is printed as text: it looks like an image whose reference is "
+        "not defined in this file (define it in the same file ([label]: path or [^label]: text), or write it inline)"]
 
 
 def test_image_that_only_pandoc_sees_is_checked_too(tmp_path):
@@ -473,7 +483,7 @@ def test_all_problems_of_a_brief_are_reported_together_in_reading_order(tmp_path
         "b/sections/02-empty.md:5: error: the section's body is empty "
         "(write the section's text below the front matter, or delete the file)",
         "b/sections/03-chart.md:4: error: unknown key 'colour' in the section's front matter "
-        "(allowed keys: key_point, short, title)",
+        "(allowed keys: id, key_point, short, title)",
         # The body of a section with wrong front matter is still checked.
         "b/sections/03-chart.md:6: error: image 'assets/chart.png' has no alt text "
         "(describe the image between the brackets: ![What the chart shows](assets/chart.png))",
