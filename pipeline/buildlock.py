@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import shutil
 from pathlib import Path
 
 
@@ -57,9 +56,10 @@ class BuildLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         locks = self.build_dir / ".snakemake" / "locks"
-        if locks.is_dir() and any(locks.iterdir()):
-            shutil.rmtree(locks, ignore_errors=True)
-            self.cleared_stale = True
+        stale = [p for p in locks.iterdir() if p.is_file()] if locks.is_dir() else []
+        for path in stale:
+            path.unlink(missing_ok=True)
+        self.cleared_stale = bool(stale)
 
     def release(self) -> None:
         if self._fd is not None:

@@ -439,6 +439,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a folder that cannot be read or written: one line, no traceback
+        where = exc.filename or ""
+        print(f"brief: {where}{': ' if where else ''}error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -277,8 +277,8 @@ def metadata(document: Document, variant: str) -> dict:
     if creators:
         values["author"] = tree.meta_list([tree.meta_inlines(c.inlines) for c in creators])
     if meta.keywords:
-        values["keywords"] = tree.meta_list([tree.meta_string(k) for k in meta.keywords])
-        values["subject"] = tree.meta_list([tree.meta_string(k) for k in meta.keywords])
+        values["keywords"] = tree.meta_list([tree.meta_inlines(tree.text(k)) for k in meta.keywords])
+        values["subject"] = tree.meta_list([tree.meta_inlines(tree.text(k)) for k in meta.keywords])
     return {key: value for key, value in values.items() if value is not None}
 
 
@@ -384,7 +384,7 @@ def _notes(document: Document, target: str) -> dict:
     labels = document.labels
     items = []
     for note in document.notes:
-        anchor_pairs = {"role": "doc-endnote"}
+        anchor_pairs = {}
         if target == "epub":
             anchor_pairs["epub:type"] = "endnote"
         anchor = tree.Span([], identifier=f"note-{note.number}", classes=["note-anchor"], pairs=anchor_pairs)

@@ -53,9 +53,18 @@ def placeholder_value(node: dict, kind: str) -> str | None:
 
 
 def _text(brief: Brief, key: str, value: str | None) -> Text | None:
+    """A metadata text: its inlines as pandoc read them, and the plain text they show."""
     if value is None:
         return None
-    return Text(" ".join(value.split()), brief.texts.get(key) or tree.text(value))
+    inlines = brief.texts.get(key) or tree.text(value)
+    return Text(plain_text(inlines, brief.language), inlines)
+
+
+def plain_text(inlines: list, language: str) -> str:
+    """What inlines read as, with the language's quotation marks (for metadata fields)."""
+    from .compose import localize_quotes
+
+    return tree.stringify(localize_quotes(inlines, language))
 
 
 def _meta(brief: Brief) -> Meta:
@@ -209,8 +218,8 @@ def build_document(brief: Brief, session, templates_dir: Path | None = None) -> 
         file = source.path.name if source.kind == "summary" else f"sections/{source.path.name}"
         part = Part(source.kind, part_id, file, blocks, number)
         if source.kind == "section":
-            part.title = Text(source.title, source.title_inlines)
-            part.key_point = Text(source.key_point, source.key_point_inlines)
+            part.title = Text(plain_text(source.title_inlines, brief.language), source.title_inlines)
+            part.key_point = Text(plain_text(source.key_point_inlines, brief.language), source.key_point_inlines)
             part.key_point_derived = source.key_point_derived
             part.short = source.short
         parts.append(part)

@@ -343,7 +343,26 @@ def _bibtex_index(path: Path, text: str, problems: Collector) -> ReferenceIndex:
             index.problems.append(EntryProblem(
                 child, index.lines[child], f"entry '{child}' has crossref '{parent}', which the file does not hold",
                 f"add the entry '{parent}' or remove the crossref field"))
+    index.problems.sort(key=lambda p: p.line)
     return index
+
+
+# LaTeX writes í as \'\i (an accent on a dotless i); pandoc keeps the dotless
+# letter and adds a combining accent, which shows as a different letter.
+_DOTLESS = {"\u0131\u0301": "í", "\u0131\u0300": "ì", "\u0131\u0302": "î", "\u0131\u0308": "ï",
+            "\u0237\u030c": "ǰ"}
+
+
+def _fix_dotless_accents(value):
+    if isinstance(value, str):
+        for wrong, right in _DOTLESS.items():
+            value = value.replace(wrong, right)
+        return value
+    if isinstance(value, list):
+        return [_fix_dotless_accents(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _fix_dotless_accents(v) for k, v in value.items()}
+    return value
 
 
 def _unbrace(value: str) -> str:
@@ -410,7 +429,7 @@ def cited_references(index: ReferenceIndex, keys: list[str], session) -> tuple[s
             if key in index.crossref:
                 queue.append(index.crossref[key])
         text = "\n".join(index.strings) + "\n" + "\n\n".join(str(index.entries[k]) for k in wanted)
-        items = {item["id"]: item for item in session.bibtex_to_csl(text)}
+        items = {item["id"]: _fix_dotless_accents(item) for item in session.bibtex_to_csl(text)}
         return "csljson", json.dumps([items[k] for k in keys if k in items], ensure_ascii=False)
     if index.kind == "yaml":
         import yaml

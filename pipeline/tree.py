@@ -9,6 +9,7 @@ the node kinds.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterator
 
 API_VERSION = [1, 23, 1, 1]
@@ -356,4 +357,5 @@ def stringify(nodes) -> str:
 
     for node in nodes if isinstance(nodes, list) else [nodes]:
         visit(node)
-    return " ".join("".join(out).split())
+    # Runs of ordinary white space become one space; a no-break space is kept.
+    return re.sub(r"[ \t\r\n]+", " ", "".join(out)).strip(" \t\r\n")

@@ -92,6 +92,7 @@ def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], offset: int,
 def _expanded_size(root: yaml.Node) -> int:
     """How many values the document has once every alias is expanded (stops past MAX_VALUES)."""
     sizes: dict[int, int] = {}
+    visiting: set[int] = set()
     stack = [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -102,8 +103,16 @@ def _expanded_size(root: yaml.Node) -> int:
             continue
         items = ([v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else list(node.value))
         if not done:
+            if id(node) in visiting:
+                continue  # already on the stack below: its children are being counted
+            visiting.add(id(node))
             stack.append((node, True))
-            stack.extend((child, False) for child in items if id(child) not in sizes)
+            for child in items:
+                if id(child) in visiting and id(child) not in sizes:
+                    raise YamlSyntaxError("YAML syntax error: an alias (*name) refers to the value that contains it",
+                                          child.start_mark.line + 1, "remove the alias or point it at another value")
+                if id(child) not in sizes:
+                    stack.append((child, False))
             continue
         total = 1 + sum(sizes.get(id(child), 1) for child in items)
         sizes[id(node)] = min(total, MAX_VALUES + 1)
@@ -143,7 +152,11 @@ def load_located(text: str, line_offset: int = 0) -> LocatedYaml:
         lines: dict[tuple, int] = {}
         if node is None:
             return LocatedYaml(None, lines)
-        if _expanded_size(node) > MAX_VALUES:
+        try:
+            expanded = _expanded_size(node)
+        except YamlSyntaxError as exc:
+            raise YamlSyntaxError(exc.message, (exc.line or 0) + line_offset or None, exc.hint) from None
+        if expanded > MAX_VALUES:
             raise YamlSyntaxError(f"the YAML aliases (*name) expand to more than {MAX_VALUES:,} values",
                                   node.start_mark.line + 1 + line_offset,
                                   "write the values out instead of repeating them through aliases")

@@ -50,8 +50,11 @@ def ace_command() -> list[str]:
 
 
 def chromium() -> str:
+    # Debian's /usr/bin/chromium is a shell wrapper whose start-up checks can fail
+    # (e.g. on a machine where /dev/shm is mounted twice); the binary itself is enough.
     for candidate in (os.environ.get("CHROMIUM"), os.environ.get("PUPPETEER_EXECUTABLE_PATH"),
-                      "/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+                      "/usr/lib/chromium/chromium", "/usr/bin/chromium", shutil.which("chromium"),
+                      shutil.which("chromium-browser")):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise AceUnavailable("Chromium not found (looked at $CHROMIUM, $PUPPETEER_EXECUTABLE_PATH, /usr/bin/chromium "

@@ -22,7 +22,7 @@ def brief(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
     return subprocess.run([*BRIEF, *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.mark.parametrize("command", ["build", "check", "new", "watch", "proof"])
+@pytest.mark.parametrize("command", ["build", "check", "new", "watch", "proof", "unlock"])
 def test_every_command_has_help(command):
     result = brief(command, "--help")
     assert result.returncode == 0
@@ -61,10 +61,22 @@ def test_check_is_fast_on_the_sample():
     from pipeline.cli import check_briefs
     from pipeline.content import discover_briefs
 
+    check_briefs(discover_briefs(REPO / "content"), layout=False)  # pandoc and caches warm
     started = time.perf_counter()
-    good, errors, warnings = check_briefs(discover_briefs(REPO / "content"))
+    good, errors, warnings = check_briefs(discover_briefs(REPO / "content"), layout=False)
     assert errors == 0 and good
     assert time.perf_counter() - started < 1.0
+
+
+def test_check_finds_a_short_version_over_its_page_limit(tmp_path):
+    shutil.copytree(FIXTURES / "mini", tmp_path / "mini")
+    summary = tmp_path / "mini" / "summary.md"
+    summary.write_text(summary.read_text() + ("\n\nA long paragraph that repeats itself. " * 60 + "\n") * 6)
+    result = brief("check", "--content-dir", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert re.search(r"^mini/summary\.md: error: the short version has \d+ pages, \d+ pages? over its limit of 2 "
+                     r"\(shorten summary\.md or the key points, or raise short\.max_pages in brief\.yaml\)$",
+                     result.stdout, re.M), result.stdout
 
 
 def test_new_scaffolds_a_valid_brief(tmp_path):
@@ -84,14 +96,14 @@ def test_build_shows_progress_and_a_table_then_nothing_to_do(tmp_path):
     args = ["build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build")]
     first = brief(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "mini: long PDF laid out" in first.stdout
-    assert re.search(r"\[6/7\] mini: manifest.json written", first.stdout)
-    assert "6 of 6 outputs rebuilt" in first.stdout
-    assert "Select jobs to execute" not in first.stdout  # Snakemake's noise only with --verbose
+    assert "[1/1] mini: 7 files written, 0 unchanged" in first.stdout
+    assert re.search(r"^built 1 brief in [\d.]+ s: 7 files written, 0 unchanged, in ", first.stdout, re.M)
+    assert "Select jobs to execute" not in first.stdout + first.stderr  # Snakemake's noise only with --verbose
+    assert (tmp_path / "build" / ".snakemake").is_dir()  # Snakemake's metadata lives with the build folder
+    assert not (tmp_path / ".snakemake").exists()
     second = brief(*args, cwd=tmp_path)
     assert second.returncode == 0
-    assert "nothing to do: every output is up to date" in second.stdout
-    assert "0 of 6 outputs rebuilt" in second.stdout
+    assert re.search(r"^nothing to do: every output is up to date \(1 brief, [\d.]+ s\)$", second.stdout, re.M)
 
 
 def test_build_skips_a_broken_brief_and_fails(tmp_path):
@@ -101,10 +113,67 @@ def test_build_skips_a_broken_brief_and_fails(tmp_path):
     result = brief("build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build"),
                    cwd=tmp_path)
     assert result.returncode == 1
-    assert "broken/summary.md:1: error: the executive summary is empty (write the summary in summary.md)" in result.stderr
-    assert "1 brief not built because of content errors: broken" in result.stderr
+    assert "  broken/summary.md:1: error: the executive summary is empty (write the summary in summary.md)\n" \
+        in result.stderr
+    assert "brief: 1 brief failed: broken (their previous outputs are unchanged)" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
     assert (tmp_path / "build" / "mini" / "mini-long.pdf").is_file()
-    assert not (tmp_path / "build" / "broken").exists()
+    assert not (tmp_path / "build" / "broken" / "broken-long.pdf").exists()
+
+
+def test_build_into_a_read_only_folder_says_so_in_one_line():
+    import tempfile
+
+    tmp_path = Path(tempfile.mkdtemp(prefix="brief-readonly-"))
+    tmp_path.chmod(0o755)  # readable by the unprivileged user the test runs the build as
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    build = tmp_path / "build"
+    build.mkdir()
+    build.chmod(0o555)
+    try:
+        result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *BRIEF, "build",
+                                 "--content-dir", str(tmp_path / "content"), "--build-dir", str(build)],
+                                capture_output=True, text=True, cwd=REPO) if os.geteuid() == 0 else \
+            brief("build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(build))
+    finally:
+        build.chmod(0o755)
+        shutil.rmtree(tmp_path, ignore_errors=True)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"brief: {build}: error: cannot build there: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_unlock_removes_a_stale_lock_and_build_clears_one_by_itself(tmp_path):
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    build = tmp_path / "build"
+    locks = build / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.input.lock").write_text("/somewhere\n")  # as a killed Snakemake leaves it
+    result = brief("unlock", "--build-dir", str(build))
+    assert result.returncode == 0 and "removed a stale lock" in result.stdout
+    assert not any(locks.iterdir())
+    (locks / "0.output.lock").write_text("/somewhere\n")
+    result = brief("build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(build))
+    assert result.returncode == 0, result.stderr
+    assert "removed a stale lock" in result.stderr
+
+
+def test_a_second_build_of_the_same_folder_waits_for_the_first(tmp_path):
+    from pipeline.buildlock import BuildLock
+
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    build = tmp_path / "build"
+    lock = BuildLock(build)
+    lock.acquire()  # as a running build holds it
+    process = subprocess.Popen([*BRIEF, "build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(build)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    time.sleep(3)
+    assert process.poll() is None and not (build / "mini" / "manifest.json").exists()
+    lock.release()
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert f"brief: waiting for the build that is running in {build} (process {os.getpid()})" in err
+    assert (build / "mini" / "manifest.json").is_file()
 
 
 def test_proof_renders_pages(corpus, tmp_path):

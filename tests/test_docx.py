@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import docx
@@ -10,14 +9,14 @@ import pytest
 
 from conftest import SAMPLE
 from outputs import NS, docx_paragraphs, docx_parts, docx_xml, libreoffice_to_pdf
-from pipeline.render import smart_quotes
+from pipeline.model import read_document
 
 BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
 W = NS["w"]
 
 
-def document_json(corpus, slug):
-    return json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
+def document_of(corpus, slug):
+    return read_document(corpus.build / slug / ".work" / "brief.json")
 
 
 def docx_citation_sequence(path) -> list[int]:
@@ -37,26 +36,24 @@ def docx_citation_sequence(path) -> list[int]:
 
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_core_properties(corpus, slug):
-    meta = document_json(corpus, slug)["meta"]
+    meta = document_of(corpus, slug).meta
     for variant in ("short", "long"):
         props = docx.Document(corpus.file(slug, variant, "docx")).core_properties
-        assert props.title == smart_quotes(meta["title"])
-        assert props.author == "; ".join(a["name"] for a in meta["authors"]) or not meta["authors"]
-        assert props.language == meta["language"]
-        for keyword in meta["keywords"]:
+        assert props.title == meta.title.plain
+        assert props.author == "; ".join(a.name.plain for a in meta.authors) or not meta.authors
+        assert props.language == meta.language
+        for keyword in meta.keywords:
             assert keyword in props.keywords
-        if meta.get("question"):
-            assert props.subject == smart_quotes(meta["question"])
 
 
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_built_in_styles_carry_the_structure(corpus, slug):
-    document = document_json(corpus, slug)
+    document = document_of(corpus, slug)
     paragraphs = docx_paragraphs(corpus.file(slug, "long", "docx"))
     styles = [style for style, _ in paragraphs]
     assert styles[0] == "Title"
     headings = [text for style, text in paragraphs if style == "Heading1"]
-    expected = [document["labels"]["summary"]] + [smart_quotes(f"{s['number']}. {s['title']}") for s in document["sections"]]
+    expected = [document.labels["summary"]] + [f"{s.number}. {s.title.plain}" for s in document.sections]
     assert headings == expected
     # the look comes from the reference document's styles, not direct formatting
     body = docx_xml(corpus.file(slug, "long", "docx"))
@@ -66,17 +63,17 @@ def test_built_in_styles_carry_the_structure(corpus, slug):
 
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_long_docx_has_native_endnotes_in_order(corpus, slug):
-    document = document_json(corpus, slug)
+    document = document_of(corpus, slug)
     path = corpus.file(slug, "long", "docx")
     assert "word/endnotes.xml" in docx_parts(path)
     endnotes = docx_xml(path, "word/endnotes.xml")
     notes = [n for n in endnotes.findall("w:endnote", NS) if n.get(f"{{{W}}}type") is None]
-    assert len(notes) == len(document["notes"])
+    assert len(notes) == len(document.notes)
     body = docx_xml(path)
-    assert len(body.findall(".//w:endnoteReference", NS)) == len(document["notes"])
-    assert not body.findall(".//w:footnoteReference", NS)
+    assert len(body.findall(".//w:endnoteReference", NS)) == len(document.notes)
+    assert len(body.findall(".//w:footnoteReference", NS)) == len(document.footnotes)
     # numbering: first citation order, the same as the intermediate's citations
-    expected = [item["number"] for group in document["citations"] for item in group["items"]]
+    expected = [item.number for citation in document.citations for item in citation.items]
     assert docx_citation_sequence(path) == expected
     settings = docx_xml(path, "word/settings.xml")
     assert settings.find("w:endnotePr/w:numFmt", NS).get(f"{{{W}}}val") == "decimal"

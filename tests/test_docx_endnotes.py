@@ -42,8 +42,10 @@ NS = {"w": W, "r": R, "rel": RELS, "ct": CT}
 
 EPOCH = 1764288000  # 2025-11-28
 
-# The renderer's convention: first citation of source n is a footnote in a
-# span #cite_n<n>, later ones are NoteRef spans; notes in number order.
+# The composer's convention (pipeline/compose.py): the first citation of
+# source n is a note whose text is in the Endnote Text style, in a span
+# #cite_n<n>; later ones are NoteRef spans; notes in number order. A note
+# in pandoc's own style is an author's footnote and stays a footnote.
 BRIEF_MD = r"""---
 title: Example brief
 lang: en
@@ -58,11 +60,29 @@ Again \[[1]{custom-style="NoteRef"}\] and new \[[[^n3]]{#cite_n3}, p. 4\].
 
 *In italics \[[3]{custom-style="NoteRef"}\].* Grouped \[[1]{custom-style="NoteRef"}, [[^n4]]{#cite_n4}\].
 
-[^n1]: U.S. Department of State. *Some report*. 2025. <https://example.org/a>
-[^n2]: Unnamed source 2 of the original reporting.
-[^n3]: Another source, with a link: <https://example.org/c>
-[^n4]: Fourth source.
+[^n1]:
+    ::: {custom-style="Endnote Text"}
+    U.S. Department of State. *Some report*. 2025. <https://example.org/a>
+    :::
+[^n2]:
+    ::: {custom-style="Endnote Text"}
+    Unnamed source 2 of the original reporting.
+    :::
+[^n3]:
+    ::: {custom-style="Endnote Text"}
+    Another source, with a link: <https://example.org/c>
+    :::
+[^n4]:
+    ::: {custom-style="Endnote Text"}
+    Fourth source.
+    :::
 """
+
+
+def endnote(text: str) -> str:
+    """A source note's definition in the composer's convention."""
+    return f'\n    ::: {{custom-style="Endnote Text"}}\n    {text}\n    :::\n'
+
 NOTE_TEXTS = [
     "U.S. Department of State. Some report. 2025. https://example.org/a",
     "Unnamed source 2 of the original reporting.",
@@ -372,14 +392,15 @@ def test_converting_in_place(built, tmp_path):
 
 
 def test_repeat_of_unknown_note_is_an_error(tmp_path):
-    markdown = 'A \\[[[^n1]]{#cite_n1}\\] b \\[[5]{custom-style="NoteRef"}\\].\n\n[^n1]: One.\n'
+    markdown = f'A \\[[[^n1]]{{#cite_n1}}\\] b \\[[5]{{custom-style="NoteRef"}}\\].\n\n[^n1]: {endnote("One.")}\n'
     source = pandoc_docx(markdown, tmp_path / "bad.docx")
     with pytest.raises(ValueError, match="does not name one of the 1 notes"):
         convert_to_endnotes(source, tmp_path / "bad-out.docx")
 
 
 def test_numbers_out_of_order_are_an_error(tmp_path):
-    markdown = "A \\[[[^n2]]{#cite_n2}\\] b \\[[[^n1]]{#cite_n1}\\].\n\n[^n1]: One.\n[^n2]: Two.\n"
+    markdown = (f"A \\[[[^n2]]{{#cite_n2}}\\] b \\[[[^n1]]{{#cite_n1}}\\].\n\n[^n1]: {endnote('One.')}\n"
+                f"[^n2]: {endnote('Two.')}\n")
     source = pandoc_docx(markdown, tmp_path / "order.docx")
     with pytest.raises(ValueError, match="disagree"):
         convert_to_endnotes(source, tmp_path / "order-out.docx")

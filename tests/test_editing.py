@@ -70,6 +70,16 @@ def test_1_noop_rebuild_does_nothing_and_says_so(ws):
     assert {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")} == before
 
 
+def test_1b_a_published_file_deleted_by_hand_is_published_again(ws):
+    before = snapshot(ws.build, "mini")
+    (ws.build / "mini" / "mini-short.epub").unlink()
+    result = ws.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    after = snapshot(ws.build, "mini")
+    assert after["mini-short.epub"][0] == before["mini-short.epub"][0]
+    assert after["mini-long.pdf"] == before["mini-long.pdf"]  # the others are not rewritten
+
+
 def test_2_editing_one_section_rebuilds_only_that_brief(ws):
     other = snapshot(ws.build, "es-bib")
     mine = snapshot(ws.build, "mini")
@@ -78,8 +88,11 @@ def test_2_editing_one_section_rebuilds_only_that_brief(ws):
     assert result.returncode == 0, result.stderr[-2000:]
     assert snapshot(ws.build, "es-bib") == other
     rebuilt = snapshot(ws.build, "mini")
-    assert all(rebuilt[name][1] != mine[name][1] for name in rebuilt)
-    assert rebuilt["mini-long.pdf"][0] != mine["mini-long.pdf"][0]
+    for name in ("mini-long.pdf", "mini-long.docx", "mini-long.epub", "manifest.json"):
+        assert rebuilt[name][0] != mine[name][0], name
+    # the short version does not show the section's body: its files are not even rewritten
+    for name in ("mini-short.pdf", "mini-short.docx", "mini-short.epub"):
+        assert rebuilt[name] == mine[name], name
 
 
 def test_3_broken_brief_keeps_its_outputs_and_others_still_build(ws):
@@ -111,10 +124,16 @@ def test_4_short_version_over_its_limit_fails_and_keeps_short_outputs(ws):
     assert result.returncode != 0
     assert "error: the short version has 2 pages, 1 page over its limit of 1" in output
     after = snapshot(ws.build, "mini")
-    for name in ("mini-short.pdf", "mini-short.docx", "mini-short.epub", "manifest.json"):
+    for name in ("mini-short.pdf", "mini-short.docx", "mini-short.epub"):
         assert after[name] == before[name], name
-    for name in ("mini-long.pdf", "mini-long.docx", "mini-long.epub"):
+    for name in ("mini-long.pdf", "mini-long.docx", "mini-long.epub", "manifest.json"):
         assert after[name] != before[name], name
+    # the manifest describes the files as they are: the new long ones, the kept short ones
+    import json
+
+    manifest = json.loads((ws.build / "mini" / "manifest.json").read_text())
+    for entry in manifest["outputs"]:
+        assert entry["sha256"] == after[entry["file"]][0], entry["file"]
 
 
 def test_5_template_edit_rebuilds_every_brief(ws):

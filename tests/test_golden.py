@@ -1,8 +1,9 @@
 """Golden tests on the deterministic intermediates of the mini fixture.
 
-The normalised brief.json, the Markdown pandoc reads for each variant and
-target, and the HTML page WeasyPrint reads are compared as text with the
-files in tests/golden/mini/. After an intended change, regenerate them with
+The typed intermediate (brief.json), each variant's composed document for
+each target (shown as pandoc's Markdown, so that a diff reads well), and the
+HTML page WeasyPrint reads are compared as text with the files in
+tests/golden/mini/. After an intended change, regenerate them with
 
     UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
 
@@ -12,34 +13,43 @@ and review the diff in git before committing.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 
 import pytest
 
 from conftest import FIXTURES, REPO
+from pipeline.compose import compose
 from pipeline.content import load_brief
 from pipeline.document import build_document
-from pipeline.render import markdown_to_html, render_markdown, render_page
+from pipeline.pandoc import PandocSession
+from pipeline.render import body_html, metadata_html, render_page
+from pipeline.stage import _media
 
 GOLDEN = REPO / "tests" / "golden" / "mini"
 TEMPLATES = REPO / "templates"
+VARIANTS = ("short", "long")
+TARGETS = ("html", "docx", "epub")
 
 
 @pytest.fixture(scope="module")
 def rendered() -> dict[str, str]:
-    brief = load_brief(FIXTURES / "mini")
-    document = build_document(brief, TEMPLATES)
-    files = {"brief.json": json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"}
-    for variant in ("short", "long"):
-        for target in ("html", "docx", "epub"):
-            files[f"mini-{variant}.{target}.md"] = render_markdown(document, variant, target, TEMPLATES)
-        body = markdown_to_html(files[f"mini-{variant}.html.md"], brief.folder, TEMPLATES)
-        files[f"mini-{variant}.html"] = render_page(document, variant, body, TEMPLATES)
+    folder = FIXTURES / "mini"
+    with PandocSession() as session:
+        document = build_document(load_brief(folder, session=session), session)
+        files = {"brief.json": document.to_json()}
+        for variant in VARIANTS:
+            for target in TARGETS:
+                composed = compose(document, variant, target)
+                files[f"mini-{variant}.{target}.md"] = session.write(
+                    composed, "markdown", options={"wrap_text": "preserve"}, media=_media(document, folder),
+                    standalone=True).result
+            body = body_html(compose(document, variant, "html"), session, _media(document, folder))
+            files[f"mini-{variant}.html"] = render_page(document, variant, body, metadata_html(document, session),
+                                                       TEMPLATES)
     return files
 
 
-NAMES = ["brief.json"] + [f"mini-{v}.{t}" for v in ("short", "long") for t in ("html.md", "docx.md", "epub.md", "html")]
+NAMES = ["brief.json"] + [f"mini-{v}.{t}" for v in VARIANTS for t in ("html.md", "docx.md", "epub.md", "html")]
 
 
 @pytest.mark.parametrize("name", NAMES)

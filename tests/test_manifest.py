@@ -9,6 +9,7 @@ import pytest
 
 from conftest import SAMPLE
 from outputs import pdf_info
+from pipeline.model import read_document
 
 BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
 
@@ -16,10 +17,10 @@ BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_manifest_describes_every_output(corpus, slug):
     manifest = json.loads((corpus.build / slug / "manifest.json").read_text())
-    document = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
-    meta = document["meta"]
-    assert manifest["brief"] == {"slug": slug, "title": meta["title"], "date": meta["date"],
-                                 "version": meta["version"], "language": meta["language"]}
+    document = read_document(corpus.build / slug / ".work" / "brief.json")
+    meta = document.meta
+    assert manifest["brief"] == {"slug": slug, "title": meta.title.plain, "date": meta.date,
+                                 "version": meta.version, "language": meta.language}
     files = {entry["file"]: entry for entry in manifest["outputs"]}
     assert set(files) == {f"{slug}-{v}.{f}" for v in ("short", "long") for f in ("pdf", "docx", "epub")}
     for name, entry in files.items():
@@ -28,11 +29,14 @@ def test_manifest_describes_every_output(corpus, slug):
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
         assert entry["variant"] == name.rsplit("-", 1)[1].split(".")[0]
         assert entry["format"] == name.rsplit(".", 1)[1]
+        assert entry["media_type"] == {"pdf": "application/pdf", "epub": "application/epub+zip",
+                                       "docx": "application/vnd.openxmlformats-officedocument."
+                                               "wordprocessingml.document"}[entry["format"]]
         if entry["format"] == "pdf":
             assert entry["pages"] == int(pdf_info(corpus.build / slug / name)["Pages"])
         else:
             assert "pages" not in entry
-    assert manifest["variants"]["long"]["notes"] == len(document["notes"])
+    assert manifest["variants"]["long"]["notes"] == len(document.notes)
     assert manifest["variants"]["short"]["notes"] == 0
     assert 0 < manifest["variants"]["short"]["words"] < manifest["variants"]["long"]["words"]
     assert manifest["tools"]["pandoc"] == "3.9"

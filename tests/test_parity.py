@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from pypdf import PdfReader
 
 from conftest import SAMPLE
 from outputs import NS, epub_documents, text_of
-from pipeline.render import smart_quotes
+from pipeline.model import read_document
 from test_docx import docx_citation_sequence
 from outputs import docx_paragraphs, docx_xml
 from test_pdf import note_link_sequence
@@ -48,8 +46,8 @@ def epub_note_count(path) -> int:
 
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_long_versions_agree(corpus, slug):
-    document = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())
-    expected_titles = [smart_quotes(f"{s['number']}. {s['title']}") for s in document["sections"]]
+    document = read_document(corpus.build / slug / ".work" / "brief.json")
+    expected_titles = [f"{s.number}. {s.title.plain}" for s in document.sections]
     pdf, docx_file, epub = (corpus.file(slug, "long", fmt) for fmt in ("pdf", "docx", "epub"))
 
     docx_titles = [t for style, t in docx_paragraphs(docx_file) if style == "Heading1" and t[:1].isdigit()]
@@ -57,13 +55,13 @@ def test_long_versions_agree(corpus, slug):
     assert docx_titles == expected_titles
     assert epub_section_titles(epub) == expected_titles
 
-    notes = len(document["notes"])
+    notes = len(document.notes)
     endnotes = docx_xml(docx_file, "word/endnotes.xml").findall("w:endnote", NS)
     assert len([n for n in endnotes if n.get(f"{{{NS['w']}}}type") is None]) == notes
     assert epub_note_count(epub) == notes
     assert len(set(note_link_sequence(pdf))) == notes
 
-    expected = [item["number"] for group in document["citations"] for item in group["items"]]
+    expected = [item.number for citation in document.citations for item in citation.items]
     assert note_link_sequence(pdf) == expected
     assert docx_citation_sequence(docx_file) == expected
     assert epub_citation_sequence(epub) == expected
@@ -71,5 +69,5 @@ def test_long_versions_agree(corpus, slug):
 
 def test_sample_numbers_match_the_seed(corpus):
     """The seed's [n] marks map to src-n, numbered by first citation: note n is src-n."""
-    document = json.loads((corpus.build / SAMPLE / ".work" / "brief.json").read_text())
-    assert [n["key"] for n in document["notes"]] == [f"src-{n:02d}" for n in range(1, 14)]
+    document = read_document(corpus.build / SAMPLE / ".work" / "brief.json")
+    assert [n.keys for n in document.notes] == [[f"src-{n:02d}"] for n in range(1, 14)]

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import SAMPLE
-from pipeline.render import smart_quotes
+from pipeline.model import read_document
 from outputs import pdf_fonts, pdf_info, pdf_pages_text, pdf_text
 
 BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
@@ -90,11 +90,8 @@ def test_long_pdf_contents_page_numbers_are_right(corpus, slug):
             match = re.match(r"^\s*(\d+\.\s+.+?)\s*\.{3,}\s*(\d+)\s*$", line)
             if match:
                 toc_entries.append((page_no, " ".join(match.group(1).split()), int(match.group(2))))
-    document = corpus.build / slug / ".work" / "brief.json"
-    import json
-
-    sections = json.loads(document.read_text())["sections"]
-    assert len(toc_entries) >= len(sections) - sum(len(s["title"]) > 60 for s in sections)
+    sections = read_document(corpus.build / slug / ".work" / "brief.json").sections
+    assert len(toc_entries) >= len(sections) - sum(len(s.title.plain) > 60 for s in sections)
     toc_pages = {entry[0] for entry in toc_entries}
     for _, title, page in toc_entries:
         number = title.split(".")[0]
@@ -106,26 +103,24 @@ def test_long_pdf_contents_page_numbers_are_right(corpus, slug):
 
 @pytest.mark.parametrize("slug", BRIEFS)
 def test_long_pdf_outline_and_running_head(corpus, slug):
-    import json
-
     pdf = corpus.file(slug, "long", "pdf")
     reader = PdfReader(pdf)
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
-    sections = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())["sections"]
-    for section in sections:
-        assert smart_quotes(f"{section['number']}. {section['title']}") in outline
+    document = read_document(corpus.build / slug / ".work" / "brief.json")
+    for section in document.sections:
+        assert f"{section.number}. {section.title.plain}" in outline
     pages = pdf_pages_text(pdf)
     total = len(pages)
-    meta = json.loads((corpus.build / slug / ".work" / "brief.json").read_text())["meta"]
+    meta = document.meta
     for number, text in enumerate(pages, start=1):
         flat = " ".join(text.split())
         of = "de" if slug == "es-bib" else "of"
         page_word = "página" if slug == "es-bib" else "page"
         assert f"{page_word} {number} {of} {total}" in flat
-        if meta.get("distribution"):
-            assert meta["distribution"] in flat
+        if meta.distribution:
+            assert meta.distribution.plain in flat
         if number > 1:
-            assert smart_quotes(meta["title"])[:25] in flat  # running head (not on the title page)
+            assert meta.title.plain[:25] in flat  # running head (not on the title page)
 
 
 def test_sample_long_pdf_notes_in_order_and_links(corpus):

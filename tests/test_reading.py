@@ -28,7 +28,8 @@ def test_single_citation(session):
 
 
 def test_group_with_locators_and_prefixes(session):
-    assert cites(session, "[see @a, p. 1; also @b, ch. 3]") == [[("a", "Norm", ", p. 1"), ("b", "Norm", ", ch. 3")]]
+    assert cites(session, "[see @a, p. 1; also @b, ch. 3]") == [[("a", "Norm", ", p.\u00a01"),
+                                                                 ("b", "Norm", ", ch.\u00a03")]]
 
 
 def test_keys_with_internal_punctuation_and_trailing_punctuation(session):
@@ -38,7 +39,7 @@ def test_keys_with_internal_punctuation_and_trailing_punctuation(session):
 
 def test_a_locator_with_brackets_is_still_a_citation(session):
     # The regular expressions of old printed this one literally, with exit 0.
-    assert cites(session, "Extra claim [@no-such-source, p. [3]].") == [[("no-such-source", "Norm", ", p. [3]")]]
+    assert cites(session, "Extra claim [@no-such-source, p. [3]].") == [[("no-such-source", "Norm", ", p.\u00a0[3]")]]
 
 
 def test_bare_at_is_a_citation_in_text_mode_and_code_holds_none(session):

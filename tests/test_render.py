@@ -8,7 +8,8 @@ import pytest
 
 from conftest import REPO
 from outputs import pdf_text
-from pipeline.render import markdown_to_html, md_escape, smart_quotes
+from pipeline import tree
+from pipeline.compose import localize_quotes
 
 TEMPLATES = REPO / "templates"
 
@@ -20,21 +21,14 @@ TEMPLATES = REPO / "templates"
     ("de", "„the cartel“ and ‚cells‘"),
     ("pt-BR", "“the cartel” and ‘cells’"),
 ])
-def test_quotes_follow_language_in_pandoc_and_title_block(tmp_path, lang, expected):
-    markdown = f'---\nlang: {lang}\n---\n\n"the cartel" and \'cells\'\n'
-    html = markdown_to_html(markdown, tmp_path, TEMPLATES)
-    assert expected in html
-    assert smart_quotes("\"the cartel\" and 'cells'", lang) == expected
+def test_quotes_follow_language(session, lang, expected):
+    document = session.read_markdown(["\"the cartel\" and 'cells'"], "")[0]
+    assert tree.stringify(localize_quotes(document["blocks"], lang)) == expected
 
 
-def test_apostrophes_stay_apostrophes():
-    assert smart_quotes("Venezuela's forces", "de") == "Venezuela’s forces"
-
-
-def test_md_escape_keeps_text_literal(tmp_path):
-    text = "Costs *rose* by [10%] #1 <b> @id"
-    html = markdown_to_html(md_escape(text) + "\n", tmp_path, TEMPLATES)
-    assert "Costs *rose* by [10%] #1 &lt;b&gt; @id" in html
+def test_apostrophes_stay_apostrophes(session):
+    document = session.read_markdown(["Venezuela's forces"], "")[0]
+    assert tree.stringify(localize_quotes(document["blocks"], "de")) == "Venezuela’s forces"
 
 
 def test_pdf_is_hyphenated_by_language(corpus):

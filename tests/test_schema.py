@@ -71,7 +71,7 @@ def test_misspelt_required_key_is_reported_once_as_a_typo():
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys():
     assert check("title: X\ndate: 2026-11-28\ncolour: red\n") == [
         "brief.yaml:3: error: unknown key 'colour' in brief.yaml (allowed keys: authors, csl, date, "
-        "distribution, identifier, keywords, language, organization, page_size, question, rights, short, "
+        "distribution, identifier, keywords, language, notes, organization, page_size, question, rights, short, "
         "subtitle, title, version)"]
 
 

@@ -59,6 +59,11 @@ local function references(kind, text)
   return pandoc.read(text, 'csljson', nil, {}).meta.references or pandoc.List{}
 end
 
+-- pandoc's YAML references (a Markdown document's metadata) as CSL JSON text: {text}
+ops.yaml_to_csljson = function(req)
+  return pandoc.write(pandoc.Pandoc({}, {references = references('yaml', req.text)}), 'csljson')
+end
+
 -- Citeproc on a document: {doc = JSON text, references = text,
 -- references_kind = "csljson" or "yaml", csl = path, lang}. The style must
 -- be independent (checked before): its locale and terms come from pandoc's
