@@ -48,8 +48,7 @@ class _Markers:
         self.footnotes = {f.letter: f for f in document.footnotes}
         self.docx_seen: set[int] = set()
         self.in_footnote = False
-        self.hidden_notes: list = []  # docx: endnotes first cited in a footnote, to add after its reference
-        self.hidden_numbers: set[int] = set()
+        self.after_footnote: list = []  # docx: endnotes first cited in a footnote, to add after its reference
         self.pending_footnotes: list = []  # epub: asides to add at the end of the current part
         self.in_targets = set()  # ids of cross-reference targets present in this variant
 
@@ -88,7 +87,9 @@ class _Markers:
                 inner += self.inlines(item.prefix) + [tree.Str(NBSP)]
             inner += self._number(item.number, item.anchor)
             inner += self._suffix(item.suffix)
-        return [_NBSP_BEFORE, tree.Span([tree.Str("["), *inner, tree.Str("]")], classes=["citation"])]
+        # The no-break space goes inside the marker's span, the space before it away: with a no-break
+        # space before an inline box, WeasyPrint 70 can break a line after its first word.
+        return [_GLUE_BEFORE, tree.Span([tree.Str(NBSP + "["), *inner, tree.Str("]")], classes=["citation"])]
 
     def _suffix(self, suffix: list) -> list:
         if not suffix:
@@ -108,9 +109,11 @@ class _Markers:
     def _docx_note(self, number: int) -> list:
         """The first citation of a note is the note (an endnote to be), later ones a NoteRef.
 
-        An endnote reference may not stand in a footnote (ECMA-376 17.11.7):
-        a note first cited in a footnote gets a hidden reference in the text
-        right after the footnote's, and a NoteRef inside the footnote.
+        An endnote reference may not stand in a footnote (ECMA-376 17.11.7,
+        and Word and LibreOffice drop or hide such notes): a note first cited
+        in a footnote gets its reference in the text, in brackets right after
+        the footnote's letter, and a NoteRef (the same number) inside the
+        footnote. Word then numbers the endnote where the PDF does.
         """
         repeat = [tree.Span([tree.Str(str(number))], pairs={"custom-style": REPEAT_STYLE})]
         if number in self.docx_seen:
@@ -119,8 +122,7 @@ class _Markers:
         note = tree.Note([tree.Div(self.blocks(self.notes[number].blocks), pairs={"custom-style": ENDNOTE_STYLE})])
         reference = tree.Span([note], identifier=f"cite_n{number}")
         if self.in_footnote:
-            self.hidden_notes.append(reference)
-            self.hidden_numbers.add(number)
+            self.after_footnote.append(reference)
             return repeat
         return [reference]
 
@@ -131,10 +133,11 @@ class _Markers:
         return tree.Link([tree.Str(label)], href, identifier=anchor, classes=list(classes), pairs=pairs)
 
     def _citation_note(self, citation: Citation) -> list:
+        """A note reference (notes: citations): a superscript number, close up and after the punctuation."""
         number = citation.number
         if self.target == "docx":
-            return self._docx_note(number)
-        return [tree.Superscript([self._note_link(str(number), f"#note-{number}", citation.anchor)])]
+            return [_AFTER_PUNCTUATION, tree.Superscript(self._docx_note(number))]
+        return [_AFTER_PUNCTUATION, tree.Superscript([self._note_link(str(number), f"#note-{number}", citation.anchor)])]
 
     # -- footnotes --------------------------------------------------------------------------------
 
@@ -145,8 +148,15 @@ class _Markers:
         finally:
             self.in_footnote = False
         if self.target == "docx":
-            hidden, self.hidden_notes = self.hidden_notes, []
-            return [tree.Note(content), *hidden]
+            moved, self.after_footnote = self.after_footnote, []
+            if not moved:
+                return [tree.Note(content)]
+            inner: list = []
+            for index, reference in enumerate(moved):
+                inner += [tree.Str(", ")] if index else []
+                inner.append(reference)
+            return [tree.Note(content), tree.Str(NBSP),
+                    tree.Span([tree.Str("["), *inner, tree.Str("]")], classes=["citation"])]
         if self.target == "html":
             inlines: list = []
             for block in content:
@@ -186,22 +196,43 @@ class _Markers:
 
 
 _REMOVED = {"t": "Span", "c": [["", ["brief-removed"], []], []]}
-_NBSP_BEFORE = {"t": "Span", "c": [["", ["brief-nbsp"], []], []]}
+_GLUE_BEFORE = {"t": "Span", "c": [["", ["brief-glue"], []], []]}
+_AFTER_PUNCTUATION = {"t": "Span", "c": [["", ["brief-after-punctuation"], []], []]}
+_CLOSING = ".,;:!?"
 
 
 def _tidy_removed(inlines: list) -> list:
-    """Drop removal marks with the space before them; turn a space before a marker into a no-break space."""
+    """Apply the marks the markers left: drop a removed marker with the space before it; drop the space
+    before a bracketed marker (which starts with a no-break space); set a note number close up, after the
+    punctuation that follows it (``time [@a].`` gives ``time.¹``)."""
     out: list = []
-    for node in inlines:
+    nodes = list(inlines)
+    index = 0
+    while index < len(nodes):
+        node = nodes[index]
+        index += 1
         if node == _REMOVED:
             while out and out[-1]["t"] in ("Space", "SoftBreak"):
                 out.pop()
             continue
-        if node == _NBSP_BEFORE:
-            if out and out[-1]["t"] in ("Space", "SoftBreak"):
-                out[-1] = tree.Str(NBSP)
+        if node == _GLUE_BEFORE:
+            while out and out[-1]["t"] in ("Space", "SoftBreak"):
+                out.pop()
             continue
-        out.append(node)
+        if node == _AFTER_PUNCTUATION:
+            while out and out[-1]["t"] in ("Space", "SoftBreak"):
+                out.pop()
+            marker = nodes[index] if index < len(nodes) else None
+            following = nodes[index + 1] if index + 1 < len(nodes) else None
+            if marker is not None and following is not None and following["t"] == "Str":
+                text = following["c"]
+                cut = len(text) - len(text.lstrip(_CLOSING))
+                if cut:
+                    out.append(tree.Str(text[:cut]))
+                    nodes[index + 1] = tree.Str(text[cut:]) if text[cut:] else None
+            continue
+        if node is not None:
+            out.append(node)
     return out
 
 
@@ -331,10 +362,9 @@ def _styled(blocks: list, style: str, css_class: str, target: str) -> dict:
 
 @dataclass
 class Composed:
-    """A composed document, and (DOCX) the endnotes whose reference in the text is hidden."""
+    """A composed document (room for what post-processing needs to know besides the tree)."""
 
     tree: dict
-    hidden_endnotes: set[int]
 
 
 def compose(document: Document, variant: str, target: str) -> dict:
@@ -364,7 +394,7 @@ def compose_full(document: Document, variant: str, target: str) -> Composed:
             blocks.append(_notes(document, target))
     language = document.meta.language
     composed = tree.document(localize_quotes(blocks, language), _localize_meta(metadata(document, variant), language))
-    return Composed(composed, markers.hidden_numbers)
+    return Composed(composed)
 
 
 def _key_points(document: Document, target: str) -> list:

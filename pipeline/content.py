@@ -687,7 +687,15 @@ def _report_reference_problems(refs: ReferenceIndex, cited: list[str], problems:
             problems.warn(refs.path, f"{len(found):,} entries that are not cited have problems: {kind}, "
                                      f"first on line {found[0].line}",
                           hint="run 'brief check --verbose' to list them")
-    never = [key for key in refs.lines if key not in cited_set]
+    used = set(cited_set)
+    queue = [key for key in cited_set if key in refs.crossref]
+    while queue:  # a crossref parent is used by the entry that inherits from it
+        parent = refs.crossref[queue.pop()]
+        if parent not in used:
+            used.add(parent)
+            if parent in refs.crossref:
+                queue.append(parent)
+    never = [key for key in refs.lines if key not in used]
     for key in never:
         details.append(Problem(refs.path, f"reference '{key}' is never cited", refs.lines[key],
                                f"cite it as [@{key}] or remove it", "warning"))

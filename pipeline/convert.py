@@ -17,8 +17,7 @@ from .fsutil import replace_atomic
 
 
 def make_docx(session, document: dict, out: Path, *, templates_dir: Path, reference: str,
-              media: list[tuple[str, str, Path]], endnotes: bool, hidden_endnotes: set[int],
-              source_date_epoch: int) -> None:
+              media: list[tuple[str, str, Path]], endnotes: bool, source_date_epoch: int) -> None:
     """Write ``out``; with ``endnotes`` the source notes become Word endnotes."""
     from .docx_endnotes import convert_to_endnotes
 
@@ -27,7 +26,7 @@ def make_docx(session, document: dict, out: Path, *, templates_dir: Path, refere
         session.write(document, "docx", out=raw, media=media,
                       options={"reference_doc": str(templates_dir / "docx" / reference)})
         staged = Path(tmp) / out.name
-        convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch, hidden=hidden_endnotes)
+        convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch)
         replace_atomic(staged, out)
 
 

@@ -174,16 +174,13 @@ def _serialize(root: etree._Element) -> bytes:
 
 def convert_to_endnotes(
     src: Path | str, dst: Path | str, *, source_date_epoch: int | None = None,
-    hidden: Iterable[int] = (),
 ) -> int:
     """Rewrite the pandoc DOCX ``src`` with native endnotes into ``dst``.
 
     The notes whose text is in the ``Endnote Text`` style are the source
     notes; they become endnotes. Other notes are the author's footnotes:
-    they stay footnotes, numbered a, b, c. ``hidden`` lists endnote numbers
-    whose reference in the text is hidden: a source first cited inside a
-    footnote (an endnote reference may not stand in a footnote, ECMA-376
-    17.11.7), whose visible marker is a NOTEREF field in the footnote.
+    they stay footnotes, lettered a, b, c, and a repeat citation inside one
+    (a NoteRef run in footnotes.xml) becomes a NOTEREF field like in the text.
 
     Returns the number of endnotes. Raises ValueError when a repeat
     citation names a note that does not exist, or when the renderer's note
@@ -218,9 +215,6 @@ def convert_to_endnotes(
 
     bookmarks = _name_note_bookmarks(document, endnotes, next_id, footnotes)
     _replace_repeats_with_fields(repeats, bookmarks, len(references))
-    for number, reference in enumerate(references, start=1):
-        if number in set(hidden):
-            _hide_run(reference.getparent())
 
     endnote_rels, footnote_rels = _split_note_relationships(endnotes, parts.get(FOOTNOTES_RELS))
     if endnote_rels is not None:
@@ -247,21 +241,6 @@ def _is_source_note(note: etree._Element | None) -> bool:
     if note is None:
         return False
     return any(style.get(w("val")) == ENDNOTE_TEXT_STYLE for style in note.iter(w("pStyle")))
-
-
-def _hide_run(run: etree._Element) -> None:
-    run_props = run.find(w("rPr"))
-    if run_props is None:
-        run_props = etree.Element(w("rPr"))
-        run.insert(0, run_props)
-    if run_props.find(w("vanish")) is None:
-        vanish = etree.Element(w("vanish"))
-        # rPr children in schema order: rStyle first, vanish after the font and weight settings.
-        style = run_props.find(w("rStyle"))
-        if style is not None:
-            style.addnext(vanish)
-        else:
-            run_props.insert(0, vanish)
 
 
 def _number_footnotes_with_letters_in_settings(settings: bytes) -> bytes:
@@ -298,6 +277,9 @@ def _set_number_format(note_pr: etree._Element, fmt: str, *, separator_kind: str
     settings only) the separator notes.
     """
     kept = {_local(c): c for c in note_pr if _local(c) in ("pos", "numStart", "numRestart")}
+    if separator_kind == "footnote":
+        # a, b, c through the whole document, as in the PDF and EPUB (pandoc restarts at each section)
+        kept.pop("numRestart", None)
     note_pr.clear()
     if "pos" in kept:
         note_pr.append(kept["pos"])
@@ -305,6 +287,8 @@ def _set_number_format(note_pr: etree._Element, fmt: str, *, separator_kind: str
     for name in ("numStart", "numRestart"):
         if name in kept:
             note_pr.append(kept[name])
+    if separator_kind == "footnote":
+        etree.SubElement(note_pr, w("numRestart"), {w("val"): "continuous"})
     for note_id in separator_ids:
         etree.SubElement(note_pr, w(separator_kind), {w("id"): note_id})
 

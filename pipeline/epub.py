@@ -88,6 +88,13 @@ def _text(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
 
 
+def _footnotes_as_asides(root) -> None:
+    """An author's footnote is an <aside epub:type="footnote">, which reading systems pop up and keep out
+    of the reading flow (pandoc writes the composed Div as a <div>)."""
+    for div in root.xpath("//x:div[@epub:type='footnote']", namespaces=NS):
+        div.tag = f"{{{XHTML_NS}}}aside"
+
+
 def _set_title(root, title: str) -> None:
     element = root.find(f"{{{XHTML_NS}}}head/{{{XHTML_NS}}}title")
     if element is not None and title:
@@ -223,6 +230,7 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None) -> None:
             continue
         root = etree.fromstring(entries[name])
         move_note_anchors(root)
+        _footnotes_as_asides(root)
         heading = root.find(f".//{{{XHTML_NS}}}h1")
         _set_title(root, _text(heading) if heading is not None else book_title)
         docs[name] = root

@@ -85,14 +85,17 @@ def _all_blocks(blocks: list):
             yield from _all_blocks(block["c"][1])
 
 
-def _notes_in_order(blocks: list) -> list[list]:
-    notes = []
-
-    def visit(node):
-        if node["t"] == "Note":
-            notes.append(node["c"])
-
-    tree.walk(blocks, visit)
+def _notes_in_order(value) -> list[list]:
+    """The content of every Note, in document order (citeproc puts them inside the Cite's content)."""
+    notes: list = []
+    if isinstance(value, dict):
+        if value.get("t") == "Note":
+            return [value["c"]]
+        for item in value.values():
+            notes += _notes_in_order(item)
+    elif isinstance(value, list):
+        for item in value:
+            notes += _notes_in_order(item)
     return notes
 
 

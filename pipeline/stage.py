@@ -101,7 +101,7 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     docx = compose_full(document, variant, "docx")
     make_docx(session, docx.tree, stage_dir / names["docx"], templates_dir=templates_dir,
               reference=REFERENCE_DOCX[document.meta.page_size], media=media, endnotes=variant == "long",
-              hidden_endnotes=docx.hidden_endnotes, source_date_epoch=epoch)
+              source_date_epoch=epoch)
     result.files[names["docx"]] = stage_dir / names["docx"]
     make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"],
               templates_dir=templates_dir, media=media, source_date_epoch=epoch)

@@ -23,6 +23,10 @@ os.environ.setdefault("BRIEF_CACHE_DIR", tempfile.mkdtemp(prefix="brief-test-cac
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "content"
 SAMPLE = "venezuela-security-forces-drug-routes"
+# The fixture briefs of tests/fixtures/content that the corpus builds (see copy_corpus).
+FIXTURE_BRIEFS = ["mini", "es-bib", "footnotes", "chicago", "ieee-bib"]
+# Every brief of the corpus: the sample, the fixtures and a generated big brief.
+CORPUS_BRIEFS = [SAMPLE, *FIXTURE_BRIEFS, "big"]
 
 
 @dataclass
@@ -48,13 +52,13 @@ def run_snakemake(content: Path, build: Path, *extra: str, env: dict | None = No
 
 
 def copy_corpus(dest: Path) -> Path:
-    """The sample, the mini and es-bib fixtures, and a generated big brief."""
+    """The sample, the fixture briefs and a generated big brief."""
     sys.path.insert(0, str(REPO / "tests" / "fixtures"))
     from make_big_brief import make_big_brief
 
     dest.mkdir(parents=True)
     shutil.copytree(REPO / "content" / SAMPLE, dest / SAMPLE)
-    for name in ("mini", "es-bib"):
+    for name in FIXTURE_BRIEFS:
         shutil.copytree(FIXTURES / name, dest / name)
     make_big_brief(dest)
     return dest

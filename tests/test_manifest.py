@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import CORPUS_BRIEFS, SAMPLE
 from outputs import pdf_info
 from pipeline.model import read_document
 
-BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+BRIEFS = CORPUS_BRIEFS
 
 
 @pytest.mark.parametrize("slug", BRIEFS)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from conftest import SAMPLE
+from conftest import CORPUS_BRIEFS, SAMPLE
 from outputs import NS, epub_documents, text_of
 from pipeline.model import read_document
 from test_docx import docx_citation_sequence
 from outputs import docx_paragraphs, docx_xml
 from test_pdf import note_link_sequence
 
-BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+BRIEFS = CORPUS_BRIEFS
 
 
 def pdf_section_titles(path) -> list[str]:
@@ -30,10 +30,34 @@ def epub_section_titles(path) -> list[str]:
     return titles
 
 
-def epub_citation_sequence(path) -> list[int]:
+def expected_markers(document, *, in_footnotes: bool | None = None) -> list[int]:
+    """Note numbers of the citation markers in reading order (one per source, or one per citation).
+
+    ``in_footnotes`` True or False keeps only the citations inside or outside author footnotes.
+    """
+    chosen = [c for c in document.citations if in_footnotes is None or bool(c.footnote) == in_footnotes]
+    if document.meta.notes_model == "citations":
+        return [citation.number for citation in chosen]
+    return [item.number for citation in chosen for item in citation.items]
+
+
+def first_cited_in_footnotes(document) -> list[int]:
+    """Notes first cited inside a footnote: the DOCX also shows them after the footnote's letter."""
+    seen, firsts = set(), []
+    for citation in document.citations:
+        numbers = [citation.number] if document.meta.notes_model == "citations" else [i.number for i in citation.items]
+        for number in numbers:
+            if number not in seen and citation.footnote:
+                firsts.append(number)
+            seen.add(number)
+    return firsts
+
+
+def epub_citation_sequence(path, in_footnotes: bool | None = None) -> list[int]:
     numbers = []
+    where = {None: "", True: "[ancestor::x:aside]", False: "[not(ancestor::x:aside)]"}[in_footnotes]
     for _, root in epub_documents(path):
-        for link in root.xpath("//x:a[@epub:type='noteref']", namespaces=NS):
+        for link in root.xpath(f"//x:a[@epub:type='noteref'][contains(@href, '#note-')]{where}", namespaces=NS):
             assert link.get("role") == "doc-noteref"
             numbers.append(int(link.get("href").rsplit("#note-", 1)[1]))
             assert text_of(link) == str(numbers[-1])
@@ -61,10 +85,21 @@ def test_long_versions_agree(corpus, slug):
     assert epub_note_count(epub) == notes
     assert len(set(note_link_sequence(pdf))) == notes
 
-    expected = [item.number for citation in document.citations for item in citation.items]
-    assert note_link_sequence(pdf) == expected
-    assert docx_citation_sequence(docx_file) == expected
-    assert epub_citation_sequence(epub) == expected
+    # The text's markers in reading order; a footnote's markers stand where the format puts the footnote
+    # (the foot of the page, the end of the chapter, footnotes.xml), so every number is counted too.
+    from collections import Counter
+
+    expected = expected_markers(document)
+    body = expected_markers(document, in_footnotes=False)
+    assert Counter(note_link_sequence(pdf)) == Counter(expected)
+    assert epub_citation_sequence(epub, in_footnotes=False) == body
+    assert Counter(epub_citation_sequence(epub)) == Counter(expected)
+    docx_body = docx_citation_sequence(docx_file)
+    docx_notes = docx_citation_sequence(docx_file, part="word/footnotes.xml")
+    assert Counter(docx_body + docx_notes) == Counter(expected + first_cited_in_footnotes(document))
+    if not document.footnotes:
+        assert note_link_sequence(pdf) == expected
+        assert docx_body == expected
 
 
 def test_sample_numbers_match_the_seed(corpus):

@@ -7,11 +7,11 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import SAMPLE
+from conftest import CORPUS_BRIEFS, SAMPLE
 from pipeline.model import read_document
 from outputs import pdf_fonts, pdf_info, pdf_pages_text, pdf_text
 
-BRIEFS = [SAMPLE, "mini", "es-bib", "big"]
+BRIEFS = CORPUS_BRIEFS
 MARKER = re.compile(r"\[\d+(?:, [^\]\n]+)?\]")
 
 
