@@ -74,11 +74,12 @@ def short_overrun(document, folder: Path, session) -> str | None:
     from .compose import compose
     from .pdf import count_pages
     from .render import body_html, metadata_html, render_page
-    from .stage import TEMPLATES_DIR, _media
+    from .stage import TEMPLATES_DIR, _media, running_head
 
     page = render_page(document, "short", body_html(compose(document, "short", "html"), session,
                                                     _media(document, folder)),
-                       metadata_html(document, session), TEMPLATES_DIR)
+                       metadata_html(document, session), TEMPLATES_DIR,
+                       running=running_head(document, "short", TEMPLATES_DIR))
     pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR)
     limit = document.meta.short_max_pages
     if pages <= limit:
@@ -216,6 +217,9 @@ def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int =
     finally:
         lock.release()
     _print_summary(build_dir, progress, [f.name for f in folders], started)
+    for orphan in orphan_outputs(content_dir, build_dir):
+        print(f"{build_dir / orphan}: warning: no brief named '{orphan}' in {content_dir} any more; its outputs "
+              "are left as they were (delete the folder if the brief was removed or renamed)", file=sys.stderr)
     if status != 0 and not progress.failed:
         reason = progress.errors[0] if progress.errors else "Snakemake stopped without saying why"
         print(f"brief: error: the build did not run: {reason} (run with --verbose for Snakemake's events)",
@@ -252,6 +256,15 @@ def _run_runner(command: list[str], progress: _Progress) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0 if ok and process.returncode == 0 else 1
+
+
+def orphan_outputs(content_dir: Path, build_dir: Path) -> list[str]:
+    """Build folders of briefs that are no longer in the content folder (removed or renamed)."""
+    if not build_dir.is_dir():
+        return []
+    present = {folder.name for folder in discover_briefs(content_dir)}
+    return sorted(folder.name for folder in build_dir.iterdir()
+                  if folder.is_dir() and (folder / ".work" / "published.json").is_file() and folder.name not in present)
 
 
 def _print_summary(build_dir: Path, progress: _Progress, slugs: list[str], since: float) -> None:

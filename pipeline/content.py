@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tree
+from . import i18n, tree
 from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
 from .images import ImageError, inspect_image
@@ -782,6 +782,9 @@ def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
         problems.error(folder, f"'{slug}' is not a valid brief folder name",
                        hint="use lower-case letters, digits and hyphens, e.g. my-brief-2026")
     meta, located_meta = _load_meta(folder, problems)
+    if meta is not None and (unsupported := i18n.unsupported_language(meta.get("language", "en"))):
+        message, hint = unsupported
+        problems.warn(folder / "brief.yaml", message, located_meta.line_of(["language"]), hint)
 
     summary = _load_summary(folder, problems)
     sections: list[Part] = []

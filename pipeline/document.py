@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import tree
+from . import i18n, tree
 from .content import Brief, is_crossref
 from .errors import ContentError, Problem
-from .labels import labels_for
+from .i18n import labels_for
 from .model import Author, Citation, CitationItem, Document, Footnote, Meta, Note, Part, Target, Text
 from .notes import CitationRequest, NoteFormatError, format_citation_notes, format_source_notes
 from .references import cited_references
@@ -69,10 +69,13 @@ def plain_text(inlines: list, language: str) -> str:
 
 def _meta(brief: Brief) -> Meta:
     meta = brief.meta
+    language = meta.get("language", "en")
     return Meta(
         title=_text(brief, "title", meta["title"]),
         date=meta["date"],
-        language=meta.get("language", "en"),
+        date_text=i18n.format_date(meta["date"], language),
+        language=language,
+        direction=i18n.direction(language),
         identifier=meta.get("identifier") or f"urn:brief:{brief.slug}",
         page_size=meta.get("page_size", "A4"),
         short_max_pages=(meta.get("short") or {}).get("max_pages", 2),

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .labels import labels_for
+from .i18n import labels_for
 from .render import move_note_anchors
 from .ziputil import write_zip
 
@@ -207,7 +207,17 @@ def _finish_nav(nav, labels: dict, language: str, removed: set[str], nav_name: s
             link.set(XML_LANG, "en")
 
 
-def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None) -> None:
+def _print_date(title_page, printed: str | None) -> None:
+    """pandoc prints the ISO date of dc:date on the title page; show it as the language writes dates."""
+    if not printed:
+        return
+    for paragraph in title_page.xpath("//x:p[contains(concat(' ', @class, ' '), ' date ')]", namespaces=NS):
+        for child in list(paragraph):
+            paragraph.remove(child)
+        paragraph.text = printed
+
+
+def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, printed_date: str | None = None) -> None:
     """Post-process pandoc's EPUB ``src`` into ``dst`` (see module docstring)."""
     with zipfile.ZipFile(src) as archive:
         entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
@@ -242,6 +252,7 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None) -> None:
         lead_in = _lead_in_section(docs[body_docs[0]], book_title)
         linked = any(_resolve(n, h) == body_docs[0] for n, r in docs.items() for h in r.xpath("//x:a/@href",
                                                                                           namespaces=NS))
+        _print_date(docs[title_pages[0]], printed_date)
         if lead_in is not None and not linked:
             _merge_into_title_page(lead_in, docs[title_pages[0]])
             removed.add(body_docs[0])

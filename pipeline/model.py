@@ -18,7 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 Inlines = list  # pandoc JSON inlines
 Blocks = list  # pandoc JSON blocks
@@ -45,8 +45,10 @@ class Author:
 @dataclass
 class Meta:
     title: Text
-    date: str
+    date: str  # ISO, for metadata
+    date_text: str  # as printed, in the brief's language ("28 November 2026")
     language: str
+    direction: str  # "ltr" or "rtl"
     identifier: str
     page_size: str
     short_max_pages: int

@@ -49,13 +49,8 @@ def confined_fetcher(roots: dict[str, Path]):
     return ConfinedFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
 
-def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
-               max_pages: int | None = None) -> int:
-    """Write ``pdf_path`` from the HTML ``page``; return the page count.
-
-    With ``max_pages`` set, a longer document raises PageLimitError and
-    nothing is written.
-    """
+def layout(page: str, *, brief_dir: Path, templates_dir: Path):
+    """WeasyPrint's laid-out document of the HTML ``page`` with the house stylesheets."""
     import weasyprint
     import weasyprint.text.fonts
 
@@ -66,7 +61,17 @@ def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Pat
     font_config = weasyprint.text.fonts.FontConfiguration()
     stylesheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
                    for name in ("fonts.css", "brief.css")]
-    document = html.render(stylesheets=stylesheets, font_config=font_config)
+    return html.render(stylesheets=stylesheets, font_config=font_config)
+
+
+def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
+               max_pages: int | None = None) -> int:
+    """Write ``pdf_path`` from the HTML ``page``; return the page count.
+
+    With ``max_pages`` set, a longer document raises PageLimitError and
+    nothing is written.
+    """
+    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
         raise PageLimitError(pdf_path, pages, max_pages)
@@ -81,12 +86,61 @@ def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Pat
 
 def count_pages(page: str, *, brief_dir: Path, templates_dir: Path) -> int:
     """The number of pages ``page`` lays out to (nothing is written)."""
-    import weasyprint
-    import weasyprint.text.fonts
+    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir).pages)
 
-    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir})
-    html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
-    font_config = weasyprint.text.fonts.FontConfiguration()
-    stylesheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
-                   for name in ("fonts.css", "brief.css")]
-    return len(html.render(stylesheets=stylesheets, font_config=font_config).pages)
+
+ELLIPSIS = "\u2026"
+
+
+def fit_running_head(title: str, organization: str, *, variant: str, page_size: str, direction: str,
+                     templates_dir: Path) -> tuple[str, str]:
+    """The running head's title and organisation, each cut at a word with an ellipsis to fit one line.
+
+    WeasyPrint neither wraps nor clips a page-margin box's text as a
+    browser's text-overflow would, so the longest fitting form is chosen here
+    by laying out every candidate with the running head's own style and page
+    geometry (one small layout, the same fonts and stylesheet as the PDF).
+    """
+    from html import escape
+
+    candidates = {"title": _shortened(title), "organization": _shortened(organization)}
+    probes = "".join(f'<p class="probe"><span class="probe-{key}" data-index="{index}">{escape(text)}</span></p>'
+                     for key, texts in candidates.items() for index, text in enumerate(texts))
+    page = (f'<!DOCTYPE html><html dir="{direction}"><head><style>@page {{ size: {page_size}; }}'
+            "body .probe { margin: 0; white-space: nowrap; font: 400 7.5pt/1.2 'Inter'; font-variant: all-small-caps;"
+            " letter-spacing: 0.04em; }</style></head>"
+            f'<body class="{variant}"><p class="running-strings"><span class="running-title">x</span>'
+            f'<span class="running-organization">x</span></p><p style="break-before: page">x</p>'
+            f'<main>{probes}</main></body></html>')
+    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir)
+    widths = {"title": 0.0, "organization": 0.0}
+    fitted = {"title": [], "organization": []}
+    for box in _descendants(document.pages[1]._page_box):
+        at_keyword = getattr(box, "at_keyword", None)
+        if at_keyword in ("@top-left", "@top-right"):
+            widths["title" if at_keyword == "@top-left" else "organization"] = box.width
+    for box in _descendants(document.pages[1]._page_box):
+        element = getattr(box, "element", None)
+        if type(box).__name__ == "InlineBox" and element is not None and element.get("data-index") is not None:
+            key = "title" if element.get("class") == "probe-title" else "organization"
+            fitted[key].append((int(element.get("data-index")), box.width))
+    chosen = {}
+    for key, texts in candidates.items():
+        fitting = [index for index, width in fitted[key] if width <= widths[key] + 0.01]
+        chosen[key] = texts[min(fitting)] if fitting else texts[-1]
+    return chosen["title"], chosen["organization"]
+
+
+def _shortened(text: str) -> list[str]:
+    """``text`` and its shorter forms, cut after ever fewer words, with an ellipsis."""
+    words = text.split()
+    forms = [" ".join(words)]
+    for count in range(len(words) - 1, 0, -1):
+        forms.append(" ".join(words[:count]).rstrip(",;:.") + ELLIPSIS)
+    return forms
+
+
+def _descendants(box):
+    yield box
+    for child in getattr(box, "children", []) or []:
+        yield from _descendants(child)

@@ -15,12 +15,12 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from . import tree
-from .model import Document
+from .model import Document, Text
 
 
 @functools.cache
 def environment(templates_dir: str) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -28,6 +28,26 @@ def environment(templates_dir: str) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=True,
     )
+    environment.filters["css_counters"] = css_counters
+    return environment
+
+
+def css_counters(pattern: str) -> str:
+    """A label such as "page {page} of {pages}" as CSS ``content``: strings and page counters.
+
+    The label's word order is the language's own (the counters may come in any order).
+    """
+    import re
+
+    parts = []
+    for piece in re.split(r"(\{page\}|\{pages\})", pattern):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
 
 
 def metadata_html(document: Document, session) -> dict[str, str]:
@@ -36,14 +56,19 @@ def metadata_html(document: Document, session) -> dict[str, str]:
     texts = {key: getattr(meta, key) for key in ("title", "subtitle", "question", "organization", "distribution",
                                                   "rights", "short_title")}
     for index, author in enumerate(meta.authors):
-        texts[f"author.{index}"] = author.name
+        # a name is never broken over two lines
+        texts[f"author.{index}"] = Text(author.name.plain, [tree.Str("\u00a0") if n["t"] == "Space" else n
+                                                            for n in author.name.inlines])
         texts[f"affiliation.{index}"] = author.affiliation
     for part in document.sections:
         texts[f"section.{part.number}"] = part.title
     present = {key: text for key, text in texts.items() if text is not None}
     from .compose import localize_quotes
 
-    documents = [tree.document([tree.Plain(localize_quotes(text.inlines, meta.language))]) for text in present.values()]
+    from .compose import keep_last_words_together
+
+    documents = [tree.document([tree.Plain(keep_last_words_together(localize_quotes(text.inlines, meta.language)))])
+                 for text in present.values()]
     written = session.write_many(documents, "html5", {"wrap_text": "none"}) if documents else []
     return {key: html.strip() for key, html in zip(present, written)}
 
@@ -89,11 +114,12 @@ def move_note_ids_to_items(fragment: str) -> str:
     return "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
 
 
-def render_page(document: Document, variant: str, body: str, texts: dict[str, str], templates_dir: Path) -> str:
-    """The complete HTML page WeasyPrint turns into the PDF."""
+def render_page(document: Document, variant: str, body: str, texts: dict[str, str], templates_dir: Path,
+                running: tuple[str, str] = ("", "")) -> str:
+    """The complete HTML page WeasyPrint turns into the PDF; ``running`` is the running head (title, organisation)."""
     template = environment(str(templates_dir)).get_template("page.html.j2")
     return template.render(
-        doc=document, meta=document.meta, labels=document.labels, variant=variant, body=body,
+        doc=document, meta=document.meta, labels=document.labels, variant=variant, body=body, running=running,
         text={key: jinja2.utils.markupsafe.Markup(value) for key, value in texts.items()},
         sections=document.sections, has_notes=bool(document.notes) and variant == "long",
     )

@@ -42,7 +42,13 @@ def watch(content_dir: Path, build_dir: Path, slugs: list[str], *, cores: int = 
             if not changes:
                 continue
             current = chosen if slugs else [f.name for f in _select(content_dir, [])]
-            todo = sorted(_changed_slugs(changes, content_dir.resolve(), templates_dir, current))
+            present = {f.name for f in _select(content_dir, [])}
+            missing = [slug for slug in current if slug not in present]
+            if missing:
+                # A renamed or removed brief: say so, and keep watching (it may come back).
+                print(f"{', '.join(missing)}: no such brief in {content_dir} any more; still watching", flush=True)
+            todo = sorted(s for s in _changed_slugs(changes, content_dir.resolve(), templates_dir, current)
+                          if s in present)
             if not todo:
                 continue
             started = time.time()

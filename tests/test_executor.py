@@ -1,11 +1,13 @@
 """The workflow runs unchanged under a cluster executor.
 
-The mini brief is built twice with the same SOURCE_DATE_EPOCH: once locally
-and once through Snakemake's cluster-generic executor, whose submit command
+Fifty briefs (the mini fixture under fifty names and titles) are built twice
+with the same SOURCE_DATE_EPOCH: once locally and once through Snakemake's
+cluster-generic executor, whose submit command
 (profiles/cluster-generic-local/submit.sh) starts every job as a separate,
-detached process running its own Snakemake, as a batch system would. If a
-rule read or wrote anything it does not declare, or relied on state left by
-another job in the same process, the two builds would differ or fail.
+detached process running its own Snakemake, as a batch system would, with
+the jobs grouped ten briefs per submission as the SLURM profile groups them.
+If a rule read or wrote anything it does not declare, or relied on state left
+by another job in the same process, the two builds would differ or fail.
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ import shutil
 from conftest import FIXTURES, REPO, run_snakemake
 
 SUBMIT = REPO / "profiles" / "cluster-generic-local" / "submit.sh"
-SLUG = "mini"
-OUTPUTS = [f"{SLUG}-{variant}.{fmt}" for variant in ("short", "long") for fmt in ("pdf", "docx", "epub")]
+SLUGS = [f"brief-{n:02d}" for n in range(1, 51)]
 EPOCH = "1764288000"  # 2025-11-28 00:00 UTC
+
+
+def outputs(slug: str) -> list[str]:
+    return [f"{slug}-{variant}.{fmt}" for variant in ("short", "long") for fmt in ("pdf", "docx", "epub")]
 
 
 def test_cluster_generic_executor_gives_the_same_bytes_as_a_local_run(tmp_path):
     content = tmp_path / "content"
-    shutil.copytree(FIXTURES / SLUG, content / SLUG)
+    for number, slug in enumerate(SLUGS, start=1):
+        shutil.copytree(FIXTURES / "mini", content / slug)
+        meta = content / slug / "brief.yaml"
+        meta.write_text(meta.read_text().replace("Ferry links in Example Province",
+                                                 f"Ferry links in Example Province, part {number}"))
     accounting = tmp_path / "jobs.tsv"
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, LOCAL_CLUSTER_ACCOUNTING=str(accounting),
                LOCAL_CLUSTER_LOGDIR=str(tmp_path / "job-logs"))
@@ -38,6 +47,7 @@ def test_cluster_generic_executor_gives_the_same_bytes_as_a_local_run(tmp_path):
         "--cluster-generic-submit-cmd",
         f"{SUBMIT} --name {{rule}} --mem {{resources.mem_mb}} --time {{resources.runtime}}",
         "--jobs", "2", "--seconds-between-status-checks", "1", "--latency-wait", "5",
+        "--groups", "brief=briefs", "--group-components", "briefs=10",
         env=env,
     )
     logs = "".join(p.read_text(errors="replace")[-2000:] for p in sorted((tmp_path / "job-logs").glob("*.log")))
@@ -48,15 +58,17 @@ def test_cluster_generic_executor_gives_the_same_bytes_as_a_local_run(tmp_path):
         jobs = list(csv.reader(f, delimiter="\t"))
     assert jobs, "no job was submitted through the cluster-generic executor"
     rules = {rule for _, rule, _, _ in jobs}
-    assert rules == {"brief"}, rules
+    assert rules == {"briefs"}, rules  # group jobs, each holding ten briefs
+    assert len(jobs) == 5
     for job_id, rule, mem_mb, runtime in jobs:
         assert mem_mb.isdigit() and int(mem_mb) > 0, f"{rule}: no mem_mb resource"
         assert runtime.isdigit() and int(runtime) > 0, f"{rule}: no runtime resource"
         assert (tmp_path / "job-logs" / f"{job_id}.log").exists()
 
-    # The same six outputs and manifest, byte for byte.
-    for name in [*OUTPUTS, "manifest.json"]:
-        mine, theirs = tmp_path / "local" / SLUG / name, tmp_path / "cluster" / SLUG / name
-        assert mine.is_file(), f"local run did not write {name}"
-        assert theirs.is_file(), f"cluster run did not write {name}"
-        assert mine.read_bytes() == theirs.read_bytes(), f"{name} differs between the local and the cluster run"
+    # The same six outputs and manifest of every brief, byte for byte.
+    for slug in SLUGS:
+        for name in [*outputs(slug), "manifest.json"]:
+            mine, theirs = tmp_path / "local" / slug / name, tmp_path / "cluster" / slug / name
+            assert mine.is_file(), f"local run did not write {slug}/{name}"
+            assert theirs.is_file(), f"cluster run did not write {slug}/{name}"
+            assert mine.read_bytes() == theirs.read_bytes(), f"{slug}/{name} differs between the local and the cluster run"

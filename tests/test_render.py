@@ -16,8 +16,8 @@ TEMPLATES = REPO / "templates"
 
 @pytest.mark.parametrize(("lang", "expected"), [
     ("en", "“the cartel” and ‘cells’"),
-    ("es", "«the cartel» and “cells”"),
-    ("fr", "«\u00a0the cartel\u00a0» and “cells”"),
+    ("es", "“the cartel” and ‘cells’"),
+    ("fr", "«\u202fthe cartel\u202f» and «\u202fcells\u202f»"),
     ("de", "„the cartel“ and ‚cells‘"),
     ("pt-BR", "“the cartel” and ‘cells’"),
 ])

@@ -37,15 +37,6 @@ if [ -n "${LOCAL_CLUSTER_ACCOUNTING:-}" ]; then
     printf '%s\t%s\t%s\t%s\n' "$id" "$name" "$mem" "$time" >> "$LOCAL_CLUSTER_ACCOUNTING"
 fi
 
-# A real cluster node cannot reach the warm step runner that the local
-# Snakemake starts (pipeline/worker.py, a Unix socket on this machine): point
-# the job at a socket that does not exist, so that it runs its step itself, in
-# its own process, exactly as it would on a node.
-if [ -n "${BRIEF_PIPELINE_WORKER:-}" ]; then
-    BRIEF_PIPELINE_WORKER=/nonexistent/brief-pipeline-worker.socket
-    export BRIEF_PIPELINE_WORKER
-fi
-
 limit=""
 case "$time" in
     ''|*[!0-9]*) ;;
