@@ -111,6 +111,11 @@ def tasks_for(brief: Path, out_dir: Path, pandoc: str,
 def run_chain(chain: list[list[str]], errors: list[str], lock: threading.Lock) -> None:
     for command in chain:
         proc = subprocess.run(command, capture_output=True, text=True)
+        if proc.returncode < 0:
+            # Killed by a signal (the weasyprint command has been seen to crash with SIGSEGV on a loaded
+            # machine, at random): that is not the plain way failing on the content, so run it again once.
+            print(f"retried after signal {-proc.returncode}: {' '.join(command)}", file=sys.stderr, flush=True)
+            proc = subprocess.run(command, capture_output=True, text=True)
         if proc.returncode != 0:
             messages = [line for line in proc.stderr.splitlines() if not line.startswith("WARNING")]
             with lock:

@@ -1,54 +1,94 @@
-"""Where the time of one brief goes: per-job costs of the workflow's steps.
+"""Where one brief's build time goes inside ``python -m pipeline.job`` (the one Snakemake job per brief).
 
 Usage::
 
     python benchmarks/profile_steps.py [--brief DIR] [--repeat 3]
 
-Without ``--brief`` it generates corpus brief 1 (benchmarks/make_corpus.py)
-in a temporary folder. It measures, each as the median of ``--repeat`` runs:
+(default brief: generated corpus brief 1, see make_corpus.py). Three views of
+the same job, each in fresh processes like the ones Snakemake starts:
 
-1. start-up: a bare interpreter, the pipeline's imports, ``import weasyprint``,
-   ``pandoc --version``, and Snakemake's own cost per (trivial) shell job;
-2. every step of the workflow run the way its rule runs it (``python -m
-   pipeline.<module> STEP ...`` as the dry run prints it, one process each):
-   wall and CPU time;
-3. the same jobs through the warm worker (``pipeline/worker.py``) that local
-   builds use, if the project has one: job wall time, CPU of the client
-   process and of the step forked by the worker;
-4. the same steps called in one warm process (imports done, second pass):
-   what is left when start-up is amortised, split into pandoc processes,
-   WeasyPrint layout (``HTML.render``), WeasyPrint PDF writing (``write_pdf``)
-   and the rest (Python: validation, Jinja2, lxml, zip post-processing).
+1. **The job as Snakemake runs it**: ``python -m pipeline.job --brief ...``
+   into an empty folder; wall time and CPU of the job and its pandoc
+   coprocess (median of ``--repeat``), beside a bare ``python -c pass``.
+2. **The time split of one job**: the same job in a process that first
+   imports what it needs (timed: that is the job's import cost) and wraps the
+   pipeline's stages with a meter that charges every second to exactly one
+   stage (a stage's own time, its inner stages subtracted): reading and
+   validation (pipeline.content, markdown, references), every pandoc request
+   by kind (read, citeproc, the DOCX/EPUB/HTML writes; the pandoc coprocess's
+   own CPU beside it), numbering, composing, the HTML page (Jinja2),
+   WeasyPrint layout, WeasyPrint PDF writing, DOCX/EPUB post-processing,
+   publishing; also how much each stage raised the peak RSS.
+3. **cProfile of the job**, self time grouped by module (``pipeline.X``,
+   ``weasyprint.X``, other packages, the standard library); the time of C
+   functions goes to the module that called them, and waiting for pandoc's
+   answers shows as its own line. cProfile slows Python code down (most of
+   all WeasyPrint's many small calls), so use it for proportions, the split
+   for seconds.
 
-It prints a Markdown report (also returned by :func:`profile`, which run.py
-appends to results.md).
+run.py calls :func:`profile` and puts the report into results.md, with the
+figures it uses to explain a missed target.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import builtins
+import json
 import os
-import re
+import pstats
 import resource
-import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, redirect_stderr
+from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PYTHON = sys.executable
-VARIANTS = ("short", "long")
+
+# Stages of the job: (module, attribute, label). Attributes that a newer
+# pipeline no longer has are skipped (and listed in the report).
+FUNCTIONS = [
+    ("pipeline.job", "main", "job: arguments, staging folder, marker, log"),
+    ("pipeline.job", "build", "job: arguments, staging folder, marker, log"),
+    ("pipeline.job", "tool_versions", "tool versions for the manifest"),
+    ("pipeline.stage", "stage_brief", "stage: the rest (images, folders)"),
+    ("pipeline.content", "load_brief", "read + validate (pipeline.content, markdown, references)"),
+    ("pipeline.document", "build_document", "numbering (pipeline.document)"),
+    ("pipeline.model", "write_document", "brief.json (intermediate)"),
+    ("pipeline.compose", "compose_full", "compose (pipeline.compose)"),
+    ("pipeline.render", "body_html", "HTML page (pipeline.render, Jinja2, lxml)"),
+    ("pipeline.render", "metadata_html", "HTML page (pipeline.render, Jinja2, lxml)"),
+    ("pipeline.render", "render_page", "HTML page (pipeline.render, Jinja2, lxml)"),
+    ("pipeline.pdf", "render_pdf", "PDF: the rest (URL fetcher, writing the file)"),
+    ("pipeline.pdf", "fit_running_head", "running head fitting (pipeline.pdf, apart from its layouts)"),
+    ("pipeline.convert", "make_docx", "DOCX/EPUB: temporary files, moving into place"),
+    ("pipeline.convert", "make_epub", "DOCX/EPUB: temporary files, moving into place"),
+    ("pipeline.docx_endnotes", "convert_to_endnotes", "DOCX post-processing (native endnotes)"),
+    ("pipeline.docx_finish", "finish_docx", "DOCX post-processing (pipeline.docx_finish)"),
+    ("pipeline.epub", "finish_epub", "EPUB post-processing (accessibility, notes)"),
+    ("pipeline.publish", "publish", "publish (compare, copy, rename, manifest)"),
+    ("gc", "collect", "gc.collect() (pipeline.pdf, before writing the PDF)"),
+]
+METHODS = [
+    ("weasyprint", "HTML", "render", "WeasyPrint layout (HTML.render)"),
+    ("weasyprint", "CSS", "__init__", "WeasyPrint stylesheets (CSS, @font-face)"),
+    ("weasyprint.text.fonts", "FontConfiguration", "__init__", "WeasyPrint font configuration"),
+    ("weasyprint.document", "Document", "write_pdf", "WeasyPrint PDF writing (write_pdf)"),
+    ("pipeline.pandoc", "PandocSession", "close", "pandoc: waiting for the coprocess to exit"),
+]
+IMPORTS = "Python imports"
+RUNNING_HEAD_LAYOUT = "WeasyPrint layout to fit the running head"
+PANDOC_PREFIX = "pandoc: "
 
 
 def run_timed(command: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float]:
-    """(wall, user+sys CPU of the process tree) of one command."""
+    """(wall, user+sys CPU of the process and its waited-for children) of one command."""
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -61,190 +101,277 @@ def run_timed(command: list[str], cwd: Path | None = None, env: dict | None = No
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def median_timed(command: list[str], repeat: int, **kw) -> tuple[float, float]:
-    runs = [run_timed(command, **kw) for _ in range(repeat)]
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+def job_command(brief: Path, out: Path) -> list[str]:
+    return [PYTHON, "-m", "pipeline.job", "--brief", str(brief), "--out", str(out / brief.name),
+            "--marker", str(out / brief.name / ".work" / "published.json")]
 
 
-def step_commands(content: Path, build: Path, cwd: Path = REPO) -> list[tuple[str, list[str]]]:
-    """The shell commands of a cold build, as Snakemake would run them (from a dry run).
+# --------------------------------------------------------------------------
+# The split (runs in a child process: python profile_steps.py --child-split ...)
 
-    Taken from ``snakemake --dry-run --printshellcmds`` so that the profile
-    follows the workflow as it is, whatever the steps' arguments are.
-    """
-    proc = subprocess.run(
-        [PYTHON, "-m", "snakemake", "--dry-run", "--printshellcmds", "--forceall", "--cores", "1",
-         "--config", f"content_dir={content}", f"build_dir={build}"],
-        cwd=cwd, capture_output=True, text=True, check=True)
-    commands, rule, variant = [], None, ""
-    for line in proc.stdout.splitlines():
-        line = line.strip()
-        if line.startswith(("rule ", "localrule ")) and line.endswith(":"):
-            rule, variant = line.split()[1].rstrip(":"), ""
-        elif line.startswith("wildcards:"):
-            found = re.search(r"variant=(\w+)", line)
-            variant = found.group(1) if found else ""
-        elif line.startswith("Shell command:") and rule:
-            commands.append((f"{rule} {variant}".strip(), shlex.split(line.split(":", 1)[1])))
-    if not commands:
-        raise RuntimeError("no shell commands in the dry run:\n" + proc.stdout[-2000:] + proc.stderr[-2000:])
-    return commands
+def _maxrss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def cpu_now() -> float:
-    """CPU seconds used so far by this process and its waited-for children."""
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def is_step(command: list[str]) -> bool:
-    """A job of ours: ``python -m pipeline.<module> ...``."""
-    return len(command) > 2 and command[1] == "-m" and command[2].startswith("pipeline.")
-
-
-class Meter:
-    """Accumulates wall and CPU time spent in wrapped callables, by label."""
+class StageMeter:
+    """Charges wall time, CPU and peak-RSS growth to the innermost stage running."""
 
     def __init__(self):
-        self.wall: dict[str, float] = {}
-        self.cpu: dict[str, float] = {}
-        self.counts: dict[str, int] = {}
+        self.stack: list[list] = []
+        self.totals: dict[str, dict] = defaultdict(lambda: {"wall": 0.0, "cpu": 0.0, "pandoc_cpu": 0.0,
+                                                            "calls": 0, "rss_kb": 0})
 
-    def wrap(self, owner, attr: str, label: str, when=None):
-        original = getattr(owner, attr)
+    def enter(self, label: str) -> None:
+        # label, wall0, cpu0, inner wall, inner cpu, rss0, inner rss growth
+        self.stack.append([label, time.perf_counter(), time.process_time(), 0.0, 0.0, _maxrss_kb(), 0])
 
+    def leave(self, pandoc_cpu: float = 0.0, cancel: bool = False) -> None:
+        label, wall0, cpu0, inner_wall, inner_cpu, rss0, inner_rss = self.stack.pop()
+        wall, cpu, rss = time.perf_counter() - wall0, time.process_time() - cpu0, _maxrss_kb() - rss0
+        if cancel:  # not a stage after all: its time stays with the caller
+            if self.stack:
+                self.stack[-1][3] += inner_wall
+                self.stack[-1][4] += inner_cpu
+                self.stack[-1][6] += inner_rss
+            return
+        total = self.totals[label]
+        total["wall"] += wall - inner_wall
+        total["cpu"] += cpu - inner_cpu
+        total["rss_kb"] += rss - inner_rss
+        total["pandoc_cpu"] += pandoc_cpu
+        total["calls"] += 1
+        if self.stack:
+            self.stack[-1][3] += wall
+            self.stack[-1][4] += cpu
+            self.stack[-1][6] += rss
+
+
+def _pandoc_cpu(session) -> tuple[int | None, float]:
+    process = getattr(session, "_process", None)
+    if process is None:
+        return None, 0.0
+    try:
+        import psutil
+
+        times = psutil.Process(process.pid).cpu_times()
+        return process.pid, times.user + times.system
+    except Exception:  # the coprocess has gone: its CPU is counted at the end (RUSAGE_CHILDREN)
+        return process.pid, 0.0
+
+
+def _install(meter: StageMeter) -> list[str]:
+    """Wrap the stages; return the ones that could not be found."""
+    import importlib
+
+    missing = []
+
+    def wrapped(original, label_of):
         def wrapper(*args, **kwargs):
-            if when is not None and not when(*args, **kwargs):
-                return original(*args, **kwargs)
-            start, cpu = time.perf_counter(), cpu_now()
+            meter.enter(label_of(args, kwargs))
             try:
                 return original(*args, **kwargs)
             finally:
-                self.wall[label] = self.wall.get(label, 0.0) + time.perf_counter() - start
-                self.cpu[label] = self.cpu.get(label, 0.0) + cpu_now() - cpu
-                self.counts[label] = self.counts.get(label, 0) + 1
+                meter.leave()
+        wrapper.__wrapped__ = original
+        return wrapper
 
-        setattr(owner, attr, wrapper)
-        return original
+    def module_or_none(name: str):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            return None
 
-    def reset(self):
-        self.wall.clear()
-        self.cpu.clear()
-        self.counts.clear()
+    for module_name, attr, label in FUNCTIONS:
+        module = module_or_none(module_name)
+        original = getattr(module, attr, None)
+        if original is None:
+            missing.append(f"{module_name}.{attr}")
+            continue
+        replacement = wrapped(original, lambda a, k, label=label: label)
+        setattr(module, attr, replacement)
+        # Also where another module bound the function at import time.
+        for other in [m for name, m in sys.modules.items() if name.startswith("pipeline") and m is not None]:
+            for name, value in list(vars(other).items()):
+                if value is original:
+                    setattr(other, name, replacement)
+    def label_for(label: str):
+        # A layout made to fit the running head is not one of the PDFs' layouts: say so.
+        def label_of(args, kwargs) -> str:
+            if label.startswith("WeasyPrint layout") and any(f[0].startswith("running head") for f in meter.stack):
+                return RUNNING_HEAD_LAYOUT
+            return label
+        return label_of
 
+    for module_name, cls_name, attr, label in METHODS:
+        cls = getattr(module_or_none(module_name), cls_name, None)
+        if cls is None or not hasattr(cls, attr):
+            missing.append(f"{module_name}.{cls_name}.{attr}")
+            continue
+        setattr(cls, attr, wrapped(getattr(cls, attr), label_for(label)))
 
-@contextmanager
-def chdir(path: Path):
-    old = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
+    from pipeline.pandoc import PandocSession
 
+    request = PandocSession.request
+    seen: dict[int, float] = {}
 
-def in_process(commands: list[tuple[str, list[str]]], passes: int = 2) -> list[dict]:
-    """Run every step command's ``main(argv)`` (``python -m pipeline.X argv``) in this process."""
-    import weasyprint
-    import weasyprint.document
+    def metered_request(self, op, *args, **kwargs):
+        fmt = kwargs.get("format", "")
+        label = PANDOC_PREFIX + {"read_many": "read Markdown", "citeproc": "citeproc",
+                                 "bibtex": "read BibTeX"}.get(op, f"{op} {fmt}".strip())
+        meter.enter(label)
+        cpu = 0.0
+        try:
+            return request(self, op, *args, **kwargs)
+        finally:
+            pid, now = _pandoc_cpu(self)
+            if pid is not None:
+                cpu = max(0.0, now - seen.get(pid, 0.0))
+                seen[pid] = now
+            meter.leave(pandoc_cpu=cpu)
 
-    meter = Meter()
-    meter.wrap(subprocess, "run", "pandoc", when=lambda cmd, *a, **k: Path(str(cmd[0])).name == "pandoc")
-    meter.wrap(weasyprint.HTML, "render", "weasyprint layout")
-    meter.wrap(weasyprint.document.Document, "write_pdf", "weasyprint write_pdf")
-    results = []
-    for _ in range(passes):
-        meter.reset()
-        row: dict = {}
-        for name, command in commands:
-            module = importlib.import_module(command[2])
-            start, cpu = time.perf_counter(), cpu_now()
-            status = module.main(command[3:])
-            row[name] = (time.perf_counter() - start, cpu_now() - cpu)
-            if status:
-                raise RuntimeError(f"{name} failed in process")
-        row["_wall"] = dict(meter.wall)
-        row["_cpu"] = dict(meter.cpu)
-        row["_counts"] = dict(meter.counts)
-        results.append(row)
-    return results
+    PandocSession.request = metered_request
 
+    original_import = builtins.__import__
 
-def snakemake_job_overhead(tmp: Path, jobs: int = 100) -> tuple[float, float]:
-    """Wall seconds per trivial shell job (N jobs minus 1 job, over N-1), and a 1-job run."""
-    wf = tmp / "overhead"
-    wf.mkdir()
-    (wf / "Snakefile").write_text(
-        'N = int(config["count"])\n'
-        'rule all:\n    input: expand("out/{i}.txt", i=range(N))\n'
-        'rule one:\n    output: "out/{i}.txt"\n    shell: "touch {output}"\n')
-    snakemake = [PYTHON, "-m", "snakemake", "--cores", "2", "--quiet", "all", "--config"]
-    one, _ = run_timed([*snakemake, "count=1"], cwd=wf)
-    subprocess.run(["rm", "-rf", str(wf / "out"), str(wf / ".snakemake")], check=True)
-    many, _ = run_timed([*snakemake, f"count={jobs}"], cwd=wf)
-    return (many - one) / (jobs - 1), one
+    def metered_import(name, globals=None, locals=None, fromlist=(), level=0):
+        before = len(sys.modules)
+        meter.enter(IMPORTS)
+        try:
+            return original_import(name, globals, locals, fromlist, level)
+        finally:
+            meter.leave(cancel=len(sys.modules) == before)
 
-
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds of ``pid`` and its reaped children, from /proc/PID/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return sum(int(v) for v in fields[11:15]) / ticks  # utime stime cutime cstime
-
-
-def via_worker(commands: list[tuple[str, list[str]]], tmp: Path, project: Path, env: dict,
-               repeat: int) -> list[str]:
-    """Per-job cost when the steps go through the warm worker (pipeline/worker.py), if there is one."""
-    try:
-        from pipeline.job import WORKER_ENV
-    except ImportError:
-        return []
-    socket_path = tmp / "worker" / "socket"
-    socket_path.parent.mkdir()
-    start = time.perf_counter()
-    worker = subprocess.Popen([PYTHON, "-m", "pipeline.worker", str(socket_path)], cwd=project, env=env,
-                              stdin=subprocess.DEVNULL)
-    try:
-        while not socket_path.exists():
-            if worker.poll() is not None or time.perf_counter() - start > 60:
-                return ["", "(the warm worker did not start; no per-job figures through it)"]
-            time.sleep(0.02)
-        ready = time.perf_counter() - start
-        warm_env = dict(env, **{WORKER_ENV: str(socket_path)})
-        lines = ["", "### The same jobs through the warm worker (pipeline/worker.py), as local builds run them "
-                 f"(median of {repeat})", "",
-                 f"Worker start-up (imports, before the first job): {ready:.2f} s wall, "
-                 f"{_tree_cpu(worker.pid):.2f} s CPU, once per Snakemake run.", "",
-                 "| step | job wall s | client CPU s | forked step CPU s |", "|---|---:|---:|---:|"]
-        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in commands}
-        for _ in range(repeat):
-            for name, command in commands:
-                before = _tree_cpu(worker.pid)
-                wall, client = run_timed(command, cwd=project, env=warm_env)
-                time.sleep(0.3)  # the worker reaps its finished children every 0.2 s
-                runs[name].append((wall, client, _tree_cpu(worker.pid) - before))
-        totals = [0.0, 0.0, 0.0]
-        for name, _ in commands:
-            values = [statistics.median(r[i] for r in runs[name]) for i in range(3)]
-            totals = [t + v for t, v in zip(totals, values)]
-            lines.append(f"| {name} | {values[0]:.3f} | {values[1]:.3f} | {values[2]:.3f} |")
-        lines.append(f"| **sum** | **{totals[0]:.2f}** | **{totals[1]:.2f}** | **{totals[2]:.2f}** |")
-        return lines
-    finally:
-        worker.terminate()
-        worker.wait()
+    builtins.__import__ = metered_import
+    return missing
 
 
-def profile(brief: Path | None = None, repeat: int = 3, project: Path = REPO, env: dict | None = None) -> str:
-    """The Markdown report; ``project`` is the workflow folder to run (run.py passes its snapshot)."""
-    import pypandoc
+def child_split(brief: Path, out: Path, result: Path) -> int:
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
+    meter = StageMeter()
+    meter.enter(IMPORTS)
+    import weasyprint  # noqa: F401
+    import weasyprint.document  # noqa: F401
+    import weasyprint.text.fonts  # noqa: F401
 
+    import pipeline.compose  # noqa: F401
+    import pipeline.content  # noqa: F401
+    import pipeline.convert  # noqa: F401
+    import pipeline.docx_endnotes  # noqa: F401
+    import pipeline.document  # noqa: F401
+    import pipeline.epub  # noqa: F401
+    import pipeline.job
+    import pipeline.model  # noqa: F401
+    import pipeline.pandoc  # noqa: F401
+    import pipeline.pdf  # noqa: F401
+    import pipeline.publish  # noqa: F401
+    import pipeline.render  # noqa: F401
+    import pipeline.stage  # noqa: F401
+    meter.leave()
+    missing = _install(meter)
+    os.environ["BRIEF_JOB_QUIET"] = "1"
+    pipeline.job.QUIET = True
+    status = pipeline.job.main(job_command(brief, out)[3:])
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result.write_text(json.dumps({
+        "status": status, "stages": meter.totals, "missing": missing,
+        "wall": time.perf_counter() - started_wall, "cpu": time.process_time() - started_cpu,
+        "pandoc_cpu": kids.ru_utime + kids.ru_stime, "maxrss_kb": _maxrss_kb(),
+    }), encoding="utf-8")
+    return status
+
+
+# --------------------------------------------------------------------------
+# cProfile, grouped by module
+
+WEASYPRINT_FAMILY = {"weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib", "PIL",
+                     "cffi", "pycparser", "pyphen", "webencodings", "zopfli", "brotli"}
+FAMILIES = [
+    ("pandoc (waiting for the coprocess: read, citeproc, writes)", lambda g: g in ("waiting for pandoc",
+                                                                                 "pipeline.pandoc")),
+    ("WeasyPrint (layout, CSS, fonts, PDF writing)", lambda g: g.split(".")[0] in WEASYPRINT_FAMILY),
+    ("fontTools (font subsetting, for WeasyPrint or the DOCX/EPUB post-processing)", lambda g: g == "fontTools"),
+    ("read + validate (pipeline.content, markdown, references, schema, yaml, jsonschema)",
+     lambda g: g in ("pipeline.content", "pipeline.markdown", "pipeline.references", "pipeline.schema",
+                     "pipeline.yamlsource", "pipeline.csl", "pipeline.errors", "pipeline.images", "yaml",
+                     "jsonschema", "referencing", "rpds", "attrs", "jsonschema_specifications")),
+    ("numbering + compose (pipeline.document, compose, tree, notes, model)",
+     lambda g: g in ("pipeline.document", "pipeline.compose", "pipeline.tree", "pipeline.notes",
+                     "pipeline.model", "pipeline.labels")),
+    ("HTML page (pipeline.render, Jinja2, lxml)", lambda g: g in ("pipeline.render", "jinja2", "markupsafe", "lxml")),
+    ("DOCX/EPUB post-processing (pipeline.docx_*, epub, zip)",
+     lambda g: g.startswith("pipeline.docx") or g in ("pipeline.epub", "pipeline.ziputil", "pipeline.convert",
+                                                      "stdlib: zipfile", "stdlib: zlib")),
+    ("publish (pipeline.publish, manifest, hashing, pypdf)",
+     lambda g: g in ("pipeline.publish", "pipeline.manifest", "pipeline.fsutil", "stdlib: hashlib", "pypdf")),
+    ("Python imports", lambda g: g == IMPORTS),
+]
+
+
+def _group(filename: str, func: str) -> str | None:
+    """The group of a function; None for a C function (charged to its callers)."""
+    if filename == "~":
+        if "select.epoll" in func or "select.poll" in func or "select.select" in func:
+            return "waiting for pandoc"
+        if "zlib" in func:
+            return "stdlib: zlib"
+        return None
+    if filename.startswith("<frozen importlib") or filename.startswith("<frozen zipimport"):
+        return IMPORTS
+    path = filename.replace("\\", "/")
+    if "/site-packages/" in path:
+        parts = path.split("/site-packages/", 1)[1].split("/")
+        top = parts[0].removesuffix(".py")
+        if top == "weasyprint" and len(parts) > 2:
+            return "weasyprint." + parts[1].removesuffix(".py")
+        return top
+    if "/pipeline/" in path and path.endswith(".py"):
+        return "pipeline." + Path(path).stem
+    if "/lib/python3" in path:
+        rest = path.split("/lib/python3", 1)[1].split("/", 1)[-1]
+        return "stdlib: " + rest.split("/")[0].removesuffix(".py")
+    if filename.startswith("<frozen "):
+        return "stdlib: " + filename[8:].rstrip(">")
+    return "other"
+
+
+def group_profile(stats_path: Path) -> tuple[dict[str, float], float]:
+    """Self time (s) by group, and the total."""
+    raw = pstats.Stats(str(stats_path)).stats
+    groups: dict[str, float] = defaultdict(float)
+    for (filename, _, func), (_, _, tottime, _, callers) in raw.items():
+        group = _group(filename, func)
+        if group is not None:
+            groups[group] += tottime
+            continue
+        share = sum(c[2] for c in callers.values())
+        if not callers or share <= 0:
+            groups["C functions (caller unknown)"] += tottime
+            continue
+        for (cfile, _, cfunc), caller in callers.items():
+            groups[_group(cfile, cfunc) or "C functions (called from C)"] += tottime * caller[2] / share
+    return dict(groups), sum(groups.values())
+
+
+def family_of(group: str) -> str:
+    return next((name for name, test in FAMILIES if test(group)), "other (standard library, start-up, ...)")
+
+
+# --------------------------------------------------------------------------
+# The report
+
+def _median_split(runs: list[dict]) -> dict[str, dict]:
+    labels = {label for run in runs for label in run["stages"]}
+    return {label: {key: statistics.median(run["stages"].get(label, {}).get(key, 0.0) for run in runs)
+                    for key in ("wall", "cpu", "pandoc_cpu", "calls", "rss_kb")} for label in labels}
+
+
+def profile(brief: Path | None = None, repeat: int = 3, project: Path = REPO, env: dict | None = None,
+            title: str = "") -> tuple[str, dict]:
+    """(Markdown report, figures) for one brief; ``project`` is the code to run (run.py passes its snapshot)."""
     project = Path(project).resolve()
-    if project != REPO:
-        sys.path.insert(0, str(project))
-
-    lines: list[str] = []
+    env = dict(env or os.environ)
+    env["PYTHONPATH"] = str(project) + os.pathsep + env.get("PYTHONPATH", "")
+    env["BRIEF_JOB_QUIET"] = "1"
     with tempfile.TemporaryDirectory(prefix="brief-profile-") as tmpname:
         tmp = Path(tmpname)
         if brief is None:
@@ -252,86 +379,141 @@ def profile(brief: Path | None = None, repeat: int = 3, project: Path = REPO, en
             from make_corpus import make_brief
 
             brief = make_brief(tmp / "content", 1)
-        brief = brief.resolve()
-        content = tmp / "one"
-        content.mkdir()
-        shutil.copytree(brief, content / brief.name)
-        build = tmp / "build"
-        env = dict(env or os.environ)
+        brief = Path(brief).resolve()
+        sys.path.insert(0, str(HERE))
+        from make_corpus import brief_stats
 
-        lines += ["### Start-up costs (one process each, median of %d)" % repeat, "",
-                  "| what | wall s | CPU s |", "|---|---:|---:|"]
-        startup = [
-            ("python -c pass", [PYTHON, "-c", "pass"]),
-            ("python + every pipeline module (jinja2, jsonschema, lxml, yaml ...; not weasyprint)",
-             [PYTHON, "-c", "import importlib, pkgutil, sys, pipeline\n"
-                            "for m in pkgutil.iter_modules(pipeline.__path__):\n"
-                            "    if m.name not in ('cli', 'watch', '__main__', 'pdf'):\n"
-                            "        importlib.import_module('pipeline.' + m.name)"]),
-            ("python + import weasyprint", [PYTHON, "-c", "import weasyprint"]),
-            ("python + import pypdf", [PYTHON, "-c", "import pypdf"]),
-            ("pandoc --version", [pypandoc.get_pandoc_path(), "--version"]),
-            ("snakemake --version", [PYTHON, "-m", "snakemake", "--version"]),
-        ]
-        for label, command in startup:
-            wall, cpu = median_timed(command, repeat, cwd=project, env=env)
-            lines.append(f"| {label} | {wall:.3f} | {cpu:.3f} |")
-        per_job, one_job = snakemake_job_overhead(tmp)
-        lines.append(f"| Snakemake, a 1-job workflow (`touch`) | {one_job:.3f} | |")
-        lines.append(f"| Snakemake, each further trivial shell job (100-job run, 2 cores) | {per_job:.3f} | |")
+        words, sections, refs = brief_stats(brief)
 
-        lines += ["", f"### Steps of one brief ({brief.name}), one process per job, no worker "
-                  f"(as on a cluster node; median of {repeat})", "", "| step | wall s | CPU s |", "|---|---:|---:|"]
-        total_wall = total_cpu = 0.0
-        commands = [c for c in step_commands(content, build, cwd=project) if is_step(c[1])]
-        for _, command in commands:      # Snakemake makes the output folders before a job
-            for arg in command:
-                if arg.startswith(str(build)):
-                    Path(arg).parent.mkdir(parents=True, exist_ok=True)
-        runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in commands}
+        def fresh(name: str) -> Path:
+            path = tmp / name
+            shutil.rmtree(path, ignore_errors=True)
+            return path
+
+        # 1. The job as Snakemake runs it, and a bare interpreter.
+        bare = [run_timed([PYTHON, "-c", "pass"], env=env) for _ in range(repeat)]
+        def cold(i: int) -> dict:  # every run starts with an empty reference cache, as a first build does
+            return dict(env, BRIEF_CACHE_DIR=str(fresh(f"cache-{i}")))
+
+        jobs = [run_timed(job_command(brief, fresh("job")), cwd=tmp, env=cold(i)) for i in range(repeat)]
+        # 2. The split.
+        splits = []
+        for i in range(repeat):
+            result = tmp / f"split-{i}.json"
+            run_timed([PYTHON, str(Path(__file__).resolve()), "--child-split", str(brief), str(fresh("split")),
+                       str(result)], cwd=tmp, env=cold(repeat + i))
+            splits.append(json.loads(result.read_text(encoding="utf-8")))
+        # 3. cProfile.
+        prof = tmp / "job.prof"
+        run_timed([PYTHON, "-m", "cProfile", "-o", str(prof), *job_command(brief, fresh("cprofile"))[1:]],
+                  cwd=tmp, env=cold(2 * repeat))
+        groups, profiled_total = group_profile(prof)
+
+    job_wall = statistics.median(j[0] for j in jobs)
+    job_cpu = statistics.median(j[1] for j in jobs)
+    start_wall = statistics.median(b[0] for b in bare)
+    split = _median_split(splits)
+    split_wall = statistics.median(s["wall"] for s in splits)
+    split_cpu = statistics.median(s["cpu"] for s in splits)
+    pandoc_total = statistics.median(s["pandoc_cpu"] for s in splits)
+    peak = statistics.median(s["maxrss_kb"] for s in splits) / 1024
+    missing = sorted({m for s in splits for m in s["missing"]})
+
+    lines = [f"### {title or 'One job'}: {brief.name} ({words} words, {sections} sections, {refs} references)", ""]
+    lines += [f"`python -m pipeline.job` into an empty folder, median of {repeat}: **{job_wall:.2f} s wall, "
+              f"{job_cpu:.2f} s CPU** (the job and its pandoc coprocess); a bare `python -c pass` takes "
+              f"{start_wall:.3f} s.", ""]
+    lines += [f"**Time split** (one process per run, median of {repeat}; every second is charged to one stage; "
+              f"total {split_wall:.2f} s wall after interpreter start-up, {split_cpu:.2f} s CPU in the job's "
+              f"process, {pandoc_total:.2f} s CPU in pandoc; peak RSS {peak:.0f} MB):", "",
+              "| stage | wall s | share | job CPU s | pandoc CPU s | calls | peak RSS growth MB |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    ordered = sorted(split.items(), key=lambda kv: -kv[1]["wall"])
+    accounted = sum(v["wall"] for v in split.values())
+    for label, v in ordered:
+        lines.append(f"| {label} | {v['wall']:.3f} | {v['wall'] / split_wall:.0%} | {v['cpu']:.3f} | "
+                     f"{v['pandoc_cpu']:.3f} | {v['calls']:.0f} | {v['rss_kb'] / 1024:.0f} |")
+    lines.append(f"| (outside the stages: interpreter shutdown, the meter) | {split_wall - accounted:.3f} | "
+                 f"{(split_wall - accounted) / split_wall:.0%} | | | | |")
+    pandoc_wall = sum(v["wall"] for k, v in split.items() if k.startswith(PANDOC_PREFIX))
+    weasy_wall = sum(v["wall"] for k, v in split.items() if k.startswith("WeasyPrint"))
+    lines += ["", f"Groups: pandoc requests {pandoc_wall:.2f} s, WeasyPrint layout + PDF writing {weasy_wall:.2f} s, "
+              f"Python imports {split.get(IMPORTS, {}).get('wall', 0):.2f} s, the pipeline's own Python (everything "
+              f"else) {split_wall - pandoc_wall - weasy_wall - split.get(IMPORTS, {}).get('wall', 0):.2f} s; plus "
+              f"interpreter start-up {start_wall:.3f} s."]
+    if missing:
+        lines.append(f"(Not found in this version of the pipeline, not metered: {', '.join(missing)}.)")
+    families: dict[str, float] = defaultdict(float)
+    for group, seconds in groups.items():
+        families[family_of(group)] += seconds
+    lines += ["", f"**cProfile, self time by module** (one run, {profiled_total:.2f} s under the profiler; "
+              "C functions charged to their callers):", "",
+              "| what | s | share |", "|---|---:|---:|"]
+    for name, seconds in sorted(families.items(), key=lambda kv: -kv[1]):
+        lines.append(f"| **{name}** | **{seconds:.2f}** | **{seconds / profiled_total:.0%}** |")
+    lines += ["", "| module | s | share |", "|---|---:|---:|"]
+    for group, seconds in sorted(groups.items(), key=lambda kv: -kv[1])[:25]:
+        lines.append(f"| {group} | {seconds:.3f} | {seconds / profiled_total:.1%} |")
+    figures = {"brief": brief.name, "words": words, "sections": sections, "references": refs,
+               "job_wall": job_wall, "job_cpu": job_cpu, "python_start": start_wall, "split": split,
+               "split_wall": split_wall, "pandoc_wall": pandoc_wall, "weasyprint_wall": weasy_wall,
+               "imports_wall": split.get(IMPORTS, {}).get("wall", 0.0), "pandoc_cpu": pandoc_total,
+               "peak_mb": peak, "families": dict(families), "profiled_total": profiled_total}
+    return "\n".join(lines) + "\n", figures
+
+
+def plain_split(brief: Path, repeat: int = 3) -> tuple[str, dict]:
+    """The plain way (benchmarks/baseline.py) for one brief, command by command, one at a time."""
+    sys.path.insert(0, str(HERE))
+    import baseline
+
+    pandoc = baseline.pandoc_path()
+    kinds: dict[str, list[float]] = defaultdict(list)
+    walls: dict[str, list[float]] = defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix="brief-plain-") as tmpname:
+        out = Path(tmpname)
         for _ in range(repeat):
-            for name, command in commands:
-                runs[name].append(run_timed(command, cwd=project, env=env))
-        for name, _ in commands:
-            wall = statistics.median(r[0] for r in runs[name])
-            cpu = statistics.median(r[1] for r in runs[name])
-            total_wall += wall
-            total_cpu += cpu
-            lines.append(f"| {name} | {wall:.3f} | {cpu:.3f} |")
-        lines.append(f"| **sum ({len(commands)} processes)** | **{total_wall:.2f}** | **{total_cpu:.2f}** |")
-
-        lines += via_worker(commands, tmp, project, env, repeat)
-        with chdir(project), open(os.devnull, "w") as devnull, redirect_stderr(devnull):
-            passes = in_process(commands, passes=max(2, repeat))
-        warm = passes[1:]
-        lines += ["", "### The same steps in one warm process (imports done; median of passes 2..)", "",
-                  "| step | wall s | CPU s |", "|---|---:|---:|"]
-        warm_wall = warm_cpu = 0.0
-        for name, _ in commands:
-            wall = statistics.median(p[name][0] for p in warm)
-            cpu = statistics.median(p[name][1] for p in warm)
-            warm_wall, warm_cpu = warm_wall + wall, warm_cpu + cpu
-            lines.append(f"| {name} | {wall:.3f} | {cpu:.3f} |")
-        lines.append(f"| **sum** | **{warm_wall:.2f}** | **{warm_cpu:.2f}** |")
-        parts = ("pandoc", "weasyprint layout", "weasyprint write_pdf")
-        cpu_split = {k: statistics.median(p["_cpu"].get(k, 0.0) for p in warm) for k in parts}
-        counts = warm[0]["_counts"]
-        lines += ["", "Warm pass, CPU split: " + ", ".join(
-            f"{k} {v:.2f} s" + (f" ({counts.get(k, 0)} processes)" if k == "pandoc" else "")
-            for k, v in cpu_split.items())
-            + f", everything else (Python: validation, Jinja2, lxml, zip post-processing) "
-            f"{warm_cpu - sum(cpu_split.values()):.2f} s.",
-            f"Start-up paid by running one process per job: {total_cpu - warm_cpu:.2f} s CPU of {total_cpu:.2f} s "
-            f"({(total_cpu - warm_cpu) / total_cpu:.0%}); wall {total_wall - warm_wall:.2f} s of {total_wall:.2f} s."]
-    return "\n".join(lines) + "\n"
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            chains = baseline.tasks_for(brief.resolve(), out, pandoc)
+            per_run: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+            per_run["gluing the Markdown (Python, in the driver)"] = [time.perf_counter() - wall0,
+                                                                     time.process_time() - cpu0]
+            for chain in chains:
+                for command in chain:
+                    if Path(command[0]).name == "weasyprint":
+                        kind = "`weasyprint` command (HTML -> PDF)"
+                    else:
+                        target = command[command.index("-o") + 1].rsplit(".", 1)[1].upper()
+                        kind = f"pandoc --citeproc -> {target}"
+                    wall, cpu = run_timed(command)
+                    per_run[kind][0] += wall
+                    per_run[kind][1] += cpu
+            for kind, (wall, cpu) in per_run.items():
+                walls[kind].append(wall)
+                kinds[kind].append(cpu)
+    by_kind = {k: statistics.median(v) for k, v in kinds.items()}
+    wall_by_kind = {k: statistics.median(v) for k, v in walls.items()}
+    total = sum(by_kind.values())
+    lines = [f"### The plain way for the same brief ({brief.name}), one command at a time (median of {repeat})", "",
+             "| commands (both variants) | wall s | CPU s |", "|---|---:|---:|"]
+    for kind in sorted(by_kind, key=lambda k: -by_kind[k]):
+        lines.append(f"| {kind} | {wall_by_kind[kind]:.2f} | {by_kind[kind]:.2f} |")
+    lines.append(f"| **total** | **{sum(wall_by_kind.values()):.2f}** | **{total:.2f}** |")
+    return "\n".join(lines) + "\n", {"by_kind": by_kind, "cpu": total}
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child-split"]:
+        return child_split(Path(argv[1]), Path(argv[2]), Path(argv[3]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--brief", type=Path, help="a brief folder (default: generated corpus brief 1)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
-    print(profile(args.brief, args.repeat))
+    report, _ = profile(args.brief, args.repeat)
+    print(report)
+    if args.brief is not None:
+        print(plain_split(args.brief, args.repeat)[0])
     return 0
 
 
