@@ -27,8 +27,11 @@ from pipeline.docx_endnotes import (
     ENDNOTES_REL_TYPE,
     SETTINGS_AFTER_ENDNOTE_PR,
     convert_to_endnotes,
+    read_docx_parts,
     rezip_deterministic,
+    write_docx_zip,
 )
+from pipeline.docx_finish import join_note_marks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_DOCX = REPO_ROOT / "templates" / "docx" / "reference.docx"
@@ -407,6 +410,41 @@ def test_numbers_out_of_order_are_an_error(tmp_path):
 
 
 # --------------------------------------------------------------------------
+# The note's number on the line of its text (pipeline/docx_finish.py)
+
+
+@pytest.fixture(scope="module")
+def joined(built) -> Path:
+    """The converted package with the note marks joined to their text, as the pipeline finishes it."""
+    parts = read_docx_parts(built["result"])
+    join_note_marks(parts)
+    result = built["folder"] / "brief-joined.docx"
+    write_docx_zip(result, parts, EPOCH)
+    return result
+
+
+def test_pandoc_sets_the_mark_of_a_styled_note_apart(built):
+    """Why the joining is needed: a source note holds a styled Div, so pandoc writes its mark alone."""
+    for note in notes_of(built["result"])[2:]:
+        first = note.find("w:p", NS)
+        assert first.find(".//w:endnoteRef", NS) is not None
+        assert not text_of(first).strip()
+
+
+def test_note_mark_starts_the_first_paragraph_of_its_text(built, joined):
+    before, after = notes_of(built["result"])[2:], notes_of(joined)[2:]
+    assert len(after) == len(NOTE_TEXTS)
+    for old, note, text in zip(before, after, NOTE_TEXTS):
+        assert len(note.findall("w:p", NS)) == len(old.findall("w:p", NS)) - 1
+        first = note.find("w:p", NS)
+        runs = first.findall("w:r", NS)
+        assert runs[0].find("w:endnoteRef", NS) is not None
+        assert runs[1].find("w:tab", NS) is not None  # Endnote Text hangs the number
+        assert text_of(first).strip() == text
+        assert first.find("w:pPr/w:pStyle", NS).get(f"{{{W}}}val") == "EndnoteText"
+
+
+# --------------------------------------------------------------------------
 # LibreOffice
 
 
@@ -419,6 +457,15 @@ def soffice() -> str:
     if shutil.which("pdftotext") is None:
         pytest.fail("pdftotext is not on PATH: install poppler-utils")
     return path
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_sets_each_number_on_the_line_of_its_note(joined, soffice, tmp_path):
+    [pdf] = libreoffice_to_pdf([joined], tmp_path, soffice)
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    lines = re.sub(r"[ \t]+", " ", text.replace("\f", "\n"))  # justified lines come out with runs of spaces
+    for number, note in enumerate(NOTE_TEXTS, start=1):
+        assert re.search(rf"(?m)^ ?{number} {re.escape(note[:20])}", lines), f"note {number}:\n{text}"
 
 
 @pytest.mark.libreoffice
@@ -479,9 +526,9 @@ def test_reference_docx_styles():
 
     assert run_prop("Normal", "w:rFonts", "ascii") == "EB Garamond"
     assert run_prop("Normal", "w:sz") == "22"
-    for style_id in ("Title", "Heading1", "Heading2", "Heading3"):
+    for style_id in ("Title", "Heading1", "Heading2", "Heading3"):  # black, like the PDF
         assert run_prop(style_id, "w:rFonts", "ascii") == "Inter"
-        assert run_prop(style_id, "w:color") == "1F4E79"
+        assert run_prop(style_id, "w:color") == "000000"
     assert run_prop("Hyperlink", "w:color") == "1F4E79"
     assert run_prop("EndnoteText", "w:sz") == "18"
     assert run_prop("EndnoteReference", "w:vertAlign") in (None, "baseline")

@@ -1,39 +1,47 @@
 #!/usr/bin/env python3
 """Regenerate templates/docx/reference.docx, the house style for pandoc's DOCX.
 
-pandoc takes the styles (and page set-up, theme, font table) of its DOCX
-output from a reference document. This script starts from pandoc's own
-default reference document and restyles Word's built-in styles, so that an
-editor opening a brief gets a clean document in the house look with no
-direct formatting:
+pandoc takes the styles (and page set-up, theme, font table, settings) of
+its DOCX output from a reference document. This script starts from pandoc's
+own default reference document and restyles Word's built-in styles after the
+PDF (templates/css/brief.css), so that an editor opening a brief gets a clean
+document in the house look with no direct formatting:
 
-* body (Normal, Body Text, First Paragraph, Compact): EB Garamond 11 pt,
-  line spacing 1.4;
-* Title, Subtitle, Heading 1-9, TOC Heading: Inter; Title and headings in
-  the accent colour #1F4E79;
+* body (Normal, Body Text, First Paragraph, Compact): EB Garamond 11 pt on
+  a 15.4 pt line, the PDF's 1.4 line height as an exact spacing in points:
+  a multiple ("auto" line rule) would multiply EB Garamond's own line
+  height, 1.44 em, and give about 2.0; Body Text justified with automatic
+  hyphenation (``w:autoHyphenation``), like the PDF;
+* Title, Subtitle, Heading 1-9, TOC Heading: Inter, black, at the PDF's
+  sizes; the accent colour #1F4E79 only for section numbers (the ``Section
+  Number`` character style), links and the organisation and distribution
+  label, as in the PDF;
+* the title block's own paragraph styles (Organization in small capitals
+  under the accent band,
+  Question, Publication Facts, Distribution as a boxed label, Rights), the
+  ``toc 1`` entries with a dotted right tab to the page number, and the
+  header and footer (running head in small capitals, the distribution label
+  in the ``Distribution Label`` character style) that pipeline/docx_finish.py
+  writes; their right tab stops sit at the text width of the page size;
 * Endnote Text (9 pt, hanging number) and Endnote Reference (not
   superscript: citation markers are bracketed numbers in the running text,
   ``[4, p. 12]``); the character style NoteRef (repeat citations, see
   pipeline/docx_endnotes.py) looks the same;
-* Hyperlink in the accent colour;
 * a ``TableNormal`` ("Normal Table") style, which pandoc's ``Table`` style
-  is based on but its reference document lacks;
-* A4 pages, the theme's fonts and accent colour, font-table entries for the
-  two families;
-* the house fonts embedded (Word's "Embed fonts in the file"), so that an
-  editor without EB Garamond and Inter installed still sees them: the faces
-  of templates/fonts as obfuscated font parts ``word/fonts/fontN.odttf``
-  (ECMA-376 Part 1, 17.8.1), referenced from the font table, and
-  ``w:embedTrueTypeFonts`` in the settings. pandoc copies these parts into
-  every DOCX it makes with the reference document. Word reads them, and so
-  does LibreOffice (tests/test_reference_docx.py renders a DOCX with them).
+  is based on but its reference document lacks, and rules above and below
+  tables and under the header row (no vertical rules);
+* A4 or Letter pages with the PDF's margins (a text column of about 70
+  characters), the theme's fonts and accent colour;
+* font-table entries for the two families and Word's "embed fonts in the
+  file" and "embed only the characters used" settings. The fonts themselves
+  are not in the reference document: pipeline/docx_finish.py embeds, per
+  document, only the faces it uses, subset to its characters.
 
 The output is byte-identical on every run for a given pandoc version (the
 default reference document comes from the pandoc that pypandoc-binary
-ships; the checked-in file was made with pandoc 3.9) and the same font
-files (the obfuscation keys are fixed, derived from the file names).
-Regenerate after changing this script, the fonts in templates/fonts or
-upgrading pandoc, and commit the result, from the repository root:
+ships; the checked-in file was made with pandoc 3.9). Regenerate after
+changing this script or upgrading pandoc, and commit the result, from the
+repository root:
 
     .venv/bin/python templates/docx/make_reference_docx.py
     .venv/bin/python templates/docx/make_reference_docx.py --check   # exit 1 if stale
@@ -46,7 +54,6 @@ import io
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 import pypandoc
@@ -54,7 +61,6 @@ from lxml import etree
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-FONTS_DIR = REPO_ROOT / "templates" / "fonts"
 if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -63,38 +69,60 @@ from pipeline.docx_endnotes import XML_DECLARATION, read_docx_parts, write_docx_
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PACKAGE_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-FONT_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font"
 OBFUSCATED_FONT_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.obfuscatedFont"
 
 SERIF = "EB Garamond"
 SANS = "Inter"
 ACCENT = "1F4E79"
-SUBDUED = "404040"  # subtitle and by-line: dark grey, prints well in greyscale
+MUTED = "4A4A4A"  # the PDF's --muted: subtitle, facts, furniture; prints well in greyscale
+BLACK = "000000"
+RULE = "9DB3C8"  # the PDF's --rule: light rules (block quotes)
 
-# Sizes in half-points, spacing in twentieths of a point, as OOXML wants.
+# Sizes in half-points, lengths in twentieths of a point (twips), as OOXML wants.
+MM = 56.6929  # twips per millimetre
 BODY_SIZE = 22  # 11 pt
 NOTE_SIZE = 18  # 9 pt
-BODY_LINE = 336  # 1.4 x 240 ("auto" line rule: 240 = single)
-HEADING_LINE = 264  # 1.1
-NOTE_LINE = 276  # 1.15
 NOTE_INDENT = 397  # 7 mm: room for a hanging note number up to 999
 
-# A4 (reference.docx) or Letter (reference-letter.docx), with 25 mm top/bottom
-# and 30 mm side margins (about 75 characters a line).
+
+def mm(value: float) -> int:
+    return round(value * MM)
+
+
+def line(points: float) -> int:
+    """A line pitch in points as twips (the "exact" line rule)."""
+    return round(points * 20)
+
+
+BODY_LINE = line(11 * 1.4)  # the PDF's html { font-size: 11pt; line-height: 1.4 }
+BODY_AFTER = line(11 * 0.55)  # p { margin-bottom: 0.55em }
+
+# A4 (reference.docx) or Letter (reference-letter.docx) with the PDF's
+# margins (templates/css/brief.css: 22 mm top, 20 mm bottom, wide sides): a
+# text column of 106 mm, about 70 characters of EB Garamond 11 pt (house
+# style: 65-75). The header and footer sit where the PDF's running head and
+# footer do, and keep to the column.
 PAGE_SIZES = {"A4": {"w": "11906", "h": "16838"}, "Letter": {"w": "12240", "h": "15840"}}
 OUTPUTS = {"A4": "reference.docx", "Letter": "reference-letter.docx"}
-PAGE_MARGINS = {
-    "top": "1417",
-    "right": "1701",
-    "bottom": "1417",
-    "left": "1701",
-    "header": "709",
-    "footer": "709",
-    "gutter": "0",
-}
+SIDE_MARGINS = {"A4": mm(52), "Letter": mm(55)}
+
+
+def page_margins(page: str) -> dict[str, str]:
+    return {
+        "top": str(mm(22)),
+        "right": str(SIDE_MARGINS[page]),
+        "bottom": str(mm(20)),
+        "left": str(SIDE_MARGINS[page]),
+        "header": str(mm(14)),
+        "footer": str(mm(12)),
+        "gutter": "0",
+    }
+
+
+def text_width(page: str) -> int:
+    """The text column's width in twips: where the right tab stops of contents and furniture go."""
+    return int(PAGE_SIZES[page]["w"]) - 2 * SIDE_MARGINS[page]
 
 
 def w(name: str) -> str:
@@ -117,62 +145,98 @@ def bold(on: bool = True) -> str:
     return "<w:b/><w:bCs/>" if on else '<w:b w:val="0"/><w:bCs w:val="0"/>'
 
 
+def italic(on: bool = True) -> str:
+    return "<w:i/><w:iCs/>" if on else '<w:i w:val="0"/><w:iCs w:val="0"/>'
+
+
 def color(rgb: str) -> str:
     return f'<w:color w:val="{rgb}"/>'
 
 
-def spacing(before: int, after: int, line: int) -> str:
-    return f'<w:spacing w:before="{before}" w:after="{after}" w:line="{line}" w:lineRule="auto"/>'
+def tracking(twips: int) -> str:
+    """Letter spacing (w:spacing in run properties)."""
+    return f'<w:spacing w:val="{twips}"/>'
 
+
+def spacing(before: int, after: int, pitch: int, rule: str = "exact") -> str:
+    return f'<w:spacing w:before="{before}" w:after="{after}" w:line="{pitch}" w:lineRule="{rule}"/>'
+
+
+def right_tab(position: int, leader: str | None = None) -> str:
+    leader_attribute = f' w:leader="{leader}"' if leader else ""
+    return f'<w:tabs><w:tab w:val="right"{leader_attribute} w:pos="{position}"/></w:tabs>'
+
+
+NO_HYPHENS = "<w:suppressAutoHyphens/>"  # headings and furniture, like the PDF's hyphens: manual
+LEFT = '<w:jc w:val="left"/>'
 
 HEADINGS = {
-    # level: (space before, space after, size, bold, italic)
-    1: (360, 120, 32, True, False),
-    2: (280, 80, 26, True, False),
-    3: (220, 60, 22, True, False),
-    4: (200, 40, 22, False, True),
-    5: (160, 40, 20, True, False),
-    6: (160, 40, 20, False, True),
-    7: (120, 0, 20, False, False),
-    8: (120, 0, 18, False, True),
-    9: (120, 0, 18, False, False),
+    # level: (space before, space after, size, line pitch in pt, bold, italic); 1-3 as the PDF's main h1-h3
+    1: (mm(7), mm(2.5), 27, 13.5 * 1.25, True, False),
+    2: (mm(5), mm(2), 22, 11 * 1.3, True, False),
+    3: (mm(4), mm(1.5), 20, 10 * 1.3, True, False),
+    4: (mm(3.5), mm(1), 20, 10 * 1.3, False, True),
+    5: (mm(3), mm(1), 19, 9.5 * 1.3, True, False),
+    6: (mm(3), mm(1), 19, 9.5 * 1.3, False, True),
+    7: (mm(2), 0, 19, 9.5 * 1.3, False, False),
+    8: (mm(2), 0, 18, 9 * 1.3, False, True),
+    9: (mm(2), 0, 18, 9 * 1.3, False, False),
 }
 
 # styleId -> (pPr children, rPr children), each replacing the style's own;
 # children in the order the schema requires.
 PARAGRAPH_LOOK: dict[str, tuple[str, str]] = {
-    "Normal": ("<w:widowControl/>" + spacing(0, 120, BODY_LINE), fonts(SERIF) + size(BODY_SIZE)),
-    "BodyText": (spacing(0, 140, BODY_LINE), ""),
-    "Compact": (spacing(36, 36, BODY_LINE), ""),
+    "Normal": ("<w:widowControl/>" + spacing(0, BODY_AFTER, BODY_LINE), fonts(SERIF) + size(BODY_SIZE)),
+    "BodyText": (spacing(0, BODY_AFTER, BODY_LINE) + '<w:jc w:val="both"/>', ""),
+    "Compact": (spacing(36, 36, BODY_LINE) + LEFT, ""),
     "Title": (
-        "<w:keepNext/>" + spacing(0, 160, HEADING_LINE) + "<w:contextualSpacing/>",
-        fonts(SANS) + bold() + color(ACCENT) + '<w:spacing w:val="-6"/>' + size(52),
+        "<w:keepNext/>" + NO_HYPHENS + spacing(0, mm(2.5), line(24 * 1.1)) + "<w:contextualSpacing/>",
+        fonts(SANS) + bold() + color(BLACK) + tracking(-5) + size(48),
     ),
     "Subtitle": (
-        "<w:keepNext/>" + spacing(0, 160, HEADING_LINE),
-        fonts(SANS) + bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(30),
+        "<w:keepNext/>" + NO_HYPHENS + spacing(0, mm(3), line(13 * 1.25)) + LEFT,
+        fonts(SANS) + bold(False) + italic(False) + color(MUTED) + tracking(0) + size(26),
     ),
+    # pandoc's by-line and date paragraphs (pipeline/docx_finish.py removes them: the
+    # Publication Facts line of the title block names the date and the authors).
     "Author": (
-        "<w:keepNext/><w:keepLines/>" + spacing(0, 0, HEADING_LINE),
-        bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(BODY_SIZE),
+        "<w:keepNext/><w:keepLines/>" + spacing(0, 0, line(8.5 * 1.4)),
+        fonts(SANS) + bold(False) + color(MUTED) + tracking(0) + size(17),
     ),
     "Date": (
-        "<w:keepNext/><w:keepLines/>" + spacing(0, 240, HEADING_LINE),
-        bold(False) + color(SUBDUED) + '<w:spacing w:val="0"/>' + size(BODY_SIZE),
+        "<w:keepNext/><w:keepLines/>" + spacing(0, mm(2), line(8.5 * 1.4)),
+        fonts(SANS) + bold(False) + color(MUTED) + tracking(0) + size(17),
     ),
-    "FootnoteText": (spacing(0, 60, NOTE_LINE), size(NOTE_SIZE)),
+    "FootnoteText": (spacing(0, 40, line(8.5 * 1.3)) + LEFT, size(17)),
+    "Caption": (spacing(mm(1.5), mm(3), line(8.5 * 1.35)), fonts(SANS) + italic(False) + color(MUTED) + size(17)),
+    # Pictures set their own line height: an exact one would crop them.
+    "Figure": (spacing(mm(4), mm(1.5), 240, "auto"), ""),
+    # Block quotes as in the PDF: indented, with a rule on the left in the rule colour.
+    "BlockText": (
+        f'<w:pBdr><w:left w:val="single" w:sz="12" w:space="8" w:color="{RULE}"/></w:pBdr>'
+        + spacing(mm(1), mm(2), BODY_LINE)
+        + f'<w:ind w:left="{mm(6)}" w:right="{mm(6)}" w:firstLine="0"/>' + LEFT,
+        "",
+    ),
+    "TOCHeading": (
+        "<w:keepNext/><w:keepLines/>" + NO_HYPHENS + spacing(mm(8), mm(3), line(13.5 * 1.25))
+        + '<w:outlineLvl w:val="9"/>',
+        "",
+    ),
     **{
         f"Heading{level}": (
             "<w:keepNext/><w:keepLines/>"
-            + spacing(before, after, HEADING_LINE)
+            + NO_HYPHENS
+            + spacing(before, after, line(pitch))
+            + LEFT
             + f'<w:outlineLvl w:val="{level - 1}"/>',
             fonts(SANS)
             + (bold() if is_bold else "")
-            + ("<w:i/><w:iCs/>" if is_italic else "")
-            + color(ACCENT)
+            + (italic() if is_italic else "")
+            + color(BLACK)
             + size(half_points),
         )
-        for level, (before, after, half_points, is_bold, is_italic) in HEADINGS.items()
+        for level, (before, after, half_points, pitch, is_bold, is_italic) in HEADINGS.items()
     },
 }
 
@@ -182,9 +246,14 @@ CHARACTER_LOOK = {
     "SubtitleChar": PARAGRAPH_LOOK["Subtitle"][1],
     **{f"Heading{level}Char": PARAGRAPH_LOOK[f"Heading{level}"][1] for level in HEADINGS},
     "Hyperlink": color(ACCENT),
+    "SectionNumber": color(ACCENT),  # the PDF's .secno
 }
 
-NEW_STYLES = f"""
+
+def new_styles(page: str) -> str:
+    """Styles pandoc's reference document lacks; tab stops at the text width of ``page``."""
+    width = text_width(page)
+    return f"""
 <w:styles xmlns:w="{W_NS}">
   <w:style w:type="table" w:default="1" w:styleId="TableNormal">
     <w:name w:val="Normal Table"/>
@@ -209,9 +278,9 @@ NEW_STYLES = f"""
     <w:unhideWhenUsed/>
     <w:qFormat/>
     <w:pPr>
-      <w:tabs><w:tab w:val="left" w:pos="{NOTE_INDENT}"/></w:tabs>
-      {spacing(0, 80, NOTE_LINE)}
+      {spacing(0, mm(1.4), line(9 * 1.35))}
       <w:ind w:left="{NOTE_INDENT}" w:hanging="{NOTE_INDENT}"/>
+      {LEFT}
     </w:pPr>
     <w:rPr>{size(NOTE_SIZE)}</w:rPr>
   </w:style>
@@ -222,28 +291,59 @@ NEW_STYLES = f"""
     <w:unhideWhenUsed/>
     <w:rPr><w:vertAlign w:val="baseline"/></w:rPr>
   </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Organization">
+    <w:name w:val="Organization"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="Title"/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:keepNext/>
+      <w:pBdr><w:top w:val="single" w:sz="40" w:space="17" w:color="{ACCENT}"/></w:pBdr>
+      {NO_HYPHENS}{spacing(0, mm(3), line(8.5 * 1.2))}{LEFT}
+    </w:pPr>
+    <w:rPr>{fonts(SANS)}{bold()}<w:smallCaps/>{color(ACCENT)}{tracking(14)}{size(17)}</w:rPr>
+  </w:style>
   <w:style w:type="paragraph" w:customStyle="1" w:styleId="Question">
     <w:name w:val="Question"/>
     <w:basedOn w:val="Normal"/>
     <w:next w:val="BodyText"/>
     <w:qFormat/>
-    <w:pPr>{spacing(120, 160, BODY_LINE)}</w:pPr>
-    <w:rPr><w:i/><w:iCs/>{size(25)}</w:rPr>
+    <w:pPr><w:keepNext/>{NO_HYPHENS}{spacing(0, mm(3), line(12.5 * 1.35))}{LEFT}</w:pPr>
+    <w:rPr>{italic()}{size(25)}</w:rPr>
   </w:style>
   <w:style w:type="paragraph" w:customStyle="1" w:styleId="PublicationFacts">
     <w:name w:val="Publication Facts"/>
     <w:basedOn w:val="Normal"/>
     <w:next w:val="BodyText"/>
     <w:qFormat/>
-    <w:pPr>{spacing(0, 120, NOTE_LINE)}</w:pPr>
-    <w:rPr>{fonts(SANS)}{color(SUBDUED)}{size(17)}</w:rPr>
+    <w:pPr><w:keepNext/>{NO_HYPHENS}{spacing(0, mm(2), line(8.5 * 1.4))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}{color(MUTED)}{size(17)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Distribution">
+    <w:name w:val="Distribution"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="BodyText"/>
+    <w:qFormat/>
+    <w:pPr>{NO_HYPHENS}{spacing(mm(1), mm(2), 240, "auto")}{LEFT}</w:pPr>
+    <w:rPr>
+      {fonts(SANS)}{bold()}<w:caps/>{color(ACCENT)}{tracking(12)}{size(15)}
+      <w:bdr w:val="single" w:sz="6" w:space="2" w:color="{ACCENT}"/>
+    </w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Rights">
+    <w:name w:val="Rights"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="BodyText"/>
+    <w:qFormat/>
+    <w:pPr>{NO_HYPHENS}{spacing(mm(1), 0, line(7.5 * 1.35))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}{color(MUTED)}{size(15)}</w:rPr>
   </w:style>
   <w:style w:type="paragraph" w:customStyle="1" w:styleId="ClosingLine">
     <w:name w:val="Closing Line"/>
     <w:basedOn w:val="Normal"/>
     <w:qFormat/>
-    <w:pPr>{spacing(240, 0, NOTE_LINE)}</w:pPr>
-    <w:rPr><w:i/><w:iCs/>{color(SUBDUED)}{size(NOTE_SIZE)}</w:rPr>
+    <w:pPr>{spacing(240, 0, line(9 * 1.4))}{LEFT}</w:pPr>
+    <w:rPr>{italic()}{color(MUTED)}{size(NOTE_SIZE)}</w:rPr>
   </w:style>
   <w:style w:type="character" w:customStyle="1" w:styleId="NoteRef">
     <w:name w:val="NoteRef"/>
@@ -251,7 +351,49 @@ NEW_STYLES = f"""
     <w:uiPriority w:val="99"/>
     <w:qFormat/>
   </w:style>
+  <w:style w:type="paragraph" w:styleId="TOC1">
+    <w:name w:val="toc 1"/>
+    <w:basedOn w:val="Normal"/>
+    <w:next w:val="Normal"/>
+    <w:uiPriority w:val="39"/>
+    <w:unhideWhenUsed/>
+    <w:pPr>{right_tab(width, "dot")}{NO_HYPHENS}{spacing(0, 0, line(9.5 * 1.6))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}{size(19)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:styleId="Header">
+    <w:name w:val="header"/>
+    <w:basedOn w:val="Normal"/>
+    <w:uiPriority w:val="99"/>
+    <w:unhideWhenUsed/>
+    <w:pPr>{right_tab(width)}{NO_HYPHENS}{spacing(0, 0, line(7.5 * 1.2))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}<w:smallCaps/>{color(MUTED)}{tracking(6)}{size(15)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:styleId="Footer">
+    <w:name w:val="footer"/>
+    <w:basedOn w:val="Normal"/>
+    <w:uiPriority w:val="99"/>
+    <w:unhideWhenUsed/>
+    <w:pPr>{right_tab(width)}{NO_HYPHENS}{spacing(0, 0, line(7.5 * 1.2))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}{color(MUTED)}{size(15)}</w:rPr>
+  </w:style>
+  <w:style w:type="character" w:customStyle="1" w:styleId="DistributionLabel">
+    <w:name w:val="Distribution Label"/>
+    <w:basedOn w:val="DefaultParagraphFont"/>
+    <w:uiPriority w:val="99"/>
+    <w:qFormat/>
+    <w:rPr>{bold()}{color(ACCENT)}</w:rPr>
+  </w:style>
 </w:styles>
+"""
+
+
+# Table rules as the house style wants them: above and below the table and
+# under the header row, no vertical rules (pandoc's Table style).
+TABLE_BORDERS = f"""
+<w:tblBorders xmlns:w="{W_NS}">
+  <w:top w:val="single" w:sz="8" w:space="0" w:color="{BLACK}"/>
+  <w:bottom w:val="single" w:sz="8" w:space="0" w:color="{BLACK}"/>
+</w:tblBorders>
 """
 
 # Children of w:sectPr that precede w:pgSz (CT_SectPr).
@@ -288,48 +430,24 @@ NEW_FONTS = f"""
 </w:fonts>
 """
 
-
-# The faces embedded for each family, as (font-table entry, w:embed* element,
-# file in templates/fonts), in the order of CT_Font's embed children. Word
-# picks the embedded face by the run's bold/italic, so "bold" has to be the
-# face a bold run should get:
-# * EB Garamond has no 700 face; SemiBold (600) is what the PDF and EPUB use
-#   for bold (CSS ``font-weight: 600``), and what LibreOffice picks for a
-#   bold run. Its legacy family name (name ID 1) is "EB Garamond SemiBold",
-#   though, not "EB Garamond": software that goes by that name rather than
-#   the typographic family (ID 16) may fake bold from the regular face
-#   instead. LibreOffice does so when it saves the DOCX again (it drops the
-#   two SemiBold faces from the font table).
-# * Inter's bold is Bold (700), not SemiBold: Bold is the face that Word and
-#   LibreOffice give a bold Inter run (the headings, the title) on a
-#   machine with the house fonts installed, and it is named as the bold
-#   member of the "Inter" family (name ID 1 "Inter", subfamily "Bold"),
-#   whereas SemiBold declares its own legacy family "Inter SemiBold". So the
-#   DOCX looks the same with or without the fonts installed.
-# * No Inter bold italic exists in templates/fonts (no style asks for it).
-EMBEDDED_FONTS = (
-    (SERIF, "embedRegular", "EBGaramond-Regular.ttf"),
-    (SERIF, "embedBold", "EBGaramond-SemiBold.ttf"),
-    (SERIF, "embedItalic", "EBGaramond-Italic.ttf"),
-    (SERIF, "embedBoldItalic", "EBGaramond-SemiBoldItalic.ttf"),
-    (SANS, "embedRegular", "Inter-Regular.ttf"),
-    (SANS, "embedBold", "Inter-Bold.ttf"),
-    (SANS, "embedItalic", "Inter-Italic.ttf"),
+# Settings, by the CT_Settings element each must follow in schema order
+# (the first of the listed ones present), else inserted at the top.
+SETTINGS = (
+    # Word embeds and keeps fonts only with this setting ("Embed fonts in the
+    # file"); LibreOffice turns it into its own "embed fonts" option.
+    ("embedTrueTypeFonts", ("printFormsData", "printFractionalCharacterWidth", "printPostScriptOverText",
+                            "displayBackgroundShape", "doNotDisplayPageBoundaries", "removeDateAndTime",
+                            "removePersonalInformation", "zoom", "view", "writeProtection")),
+    # "Embed only the characters used in the document": Word keeps the
+    # documents small when an editor saves them, like the pipeline does.
+    ("saveSubsetFonts", ("embedTrueTypeFonts",)),
+    # Hyphenation by language, for the justified body text (the PDF's hyphens: auto).
+    ("autoHyphenation", ("defaultTabStop",)),
 )
-
-# Children of w:settings that precede w:embedTrueTypeFonts (CT_Settings).
-SETTINGS_BEFORE_EMBED_FONTS = {
-    "writeProtection",
-    "view",
-    "zoom",
-    "removePersonalInformation",
-    "removeDateAndTime",
-    "doNotDisplayPageBoundaries",
-    "displayBackgroundShape",
-    "printPostScriptOverText",
-    "printFractionalCharacterWidth",
-    "printFormsData",
-}
+# Settings of pandoc's reference document that do not belong in the house one:
+# embedding "common system fonts" as well would put Times New Roman and the like
+# into a document an editor saves.
+DROPPED_SETTINGS = ("embedSystemFonts",)
 
 
 def default_reference_docx() -> bytes:
@@ -372,7 +490,7 @@ def replace_props(style: etree._Element, tag: str, children: str) -> None:
     anchor.addnext(props)
 
 
-def restyle(styles_xml: bytes) -> bytes:
+def restyle(styles_xml: bytes, page: str) -> bytes:
     root = parse(styles_xml)
     by_id = {style.get(w("styleId")): style for style in root.findall(w("style"))}
 
@@ -386,16 +504,23 @@ def restyle(styles_xml: bytes) -> bytes:
 
     for style_id, (paragraph, run) in PARAGRAPH_LOOK.items():
         replace_props(by_id[style_id], "pPr", paragraph)
-        replace_props(by_id[style_id], "rPr", run)
+        if style_id != "TOCHeading":  # TOC Heading is based on Heading 1: it inherits the look
+            replace_props(by_id[style_id], "rPr", run)
+    replace_props(by_id["TOCHeading"], "rPr", "")
     for style_id, run in CHARACTER_LOOK.items():
         replace_props(by_id[style_id], "rPr", run)
-    # TOC Heading is based on Heading 1: let it inherit the look.
-    replace_props(by_id["TOCHeading"], "rPr", "")
 
     # pandoc's Table style is based on the missing TableNormal: add Word's
     # "Normal Table" as the default table style (only one may be default).
-    del by_id["Table"].attrib[w("default")]
-    for new_style in parse(NEW_STYLES.encode()):
+    table = by_id["Table"]
+    del table.attrib[w("default")]
+    table_props = table.find(w("tblPr"))
+    table_props.find(w("tblInd")).addnext(parse(TABLE_BORDERS.encode()))  # CT_TblPr: tblInd, tblBorders
+    header_row = table.find(w("tblStylePr"))  # pandoc's firstRow: a rule under it; the header in bold
+    header_row.find(w("tcPr")).addprevious(parse(f'<w:rPr xmlns:w="{W_NS}"><w:b/><w:bCs/></w:rPr>'.encode()))
+    header_row.find(f"{w('tcPr')}/{w('tcBorders')}/{w('bottom')}").attrib.update(
+        {w("sz"): "6", w("space"): "0", w("color"): BLACK})
+    for new_style in parse(new_styles(page).encode()):
         if new_style.get(w("styleId")) in by_id:
             raise SystemExit(
                 f"pandoc's reference.docx now defines {new_style.get(w('styleId'))}: revisit"
@@ -418,63 +543,38 @@ def retheme(theme_xml: bytes) -> bytes:
 
 
 def add_fonts(font_table_xml: bytes) -> bytes:
-    """Font-table entries let Word substitute a similar family if one is missing."""
+    """Font-table entries: pipeline/docx_finish.py embeds the used faces under them, and Word
+    substitutes a similar family (roman or swiss) when a face is neither embedded nor installed."""
     root = parse(font_table_xml)
     for position, font in enumerate(parse(NEW_FONTS.encode())):
         root.insert(position, font)
     return serialize(root)
 
 
-def font_key(file_name: str) -> str:
-    """The w:fontKey GUID of a font file: fixed, so the output is reproducible.
+def configure(settings_xml: bytes) -> bytes:
+    """Font embedding and hyphenation settings, in schema order."""
+    root = parse(settings_xml)
+    for name in DROPPED_SETTINGS:
+        for old in root.findall(w(name)):
+            root.remove(old)
+    for name, after in SETTINGS:
+        if root.find(w(name)) is not None:
+            continue
+        element = etree.Element(w(name))
+        anchor = next((found for previous in after if (found := root.find(w(previous))) is not None), None)
+        if anchor is not None:
+            anchor.addnext(element)
+        else:
+            root.insert(0, element)
+    return serialize(root)
 
-    The key is stored next to the part it unlocks, so a random one would
-    protect nothing and only make every run differ. Upper case, as Word
-    writes it: LibreOffice reads the hex digits as upper case only.
+
+def declare_font_parts(content_types_xml: bytes) -> bytes:
+    """The .odttf content type, so that the font parts the pipeline adds need no further declaration.
+
+    (pandoc writes its own content types, which already cover .odttf.)
     """
-    return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"templates/fonts/{file_name}")).upper() + "}"
-
-
-def obfuscate(font: bytes, key: str) -> bytes:
-    """ECMA-376 Part 1, 17.8.1 font obfuscation (its own inverse).
-
-    The 16-byte key is the GUID's 32 hex digits read as bytes in the order
-    they are written, last byte first; it is XORed over the font's first 32
-    bytes (bytes 0-15 and again 16-31), the rest is unchanged. This is the
-    order LibreOffice's DOCX import (writerfilter, EmbeddedFontHandler)
-    undoes.
-    """
-    digits = key.strip("{}").replace("-", "")
-    reversed_key = bytes.fromhex(digits)[::-1]
-    head = bytes(byte ^ reversed_key[index % 16] for index, byte in enumerate(font[:32]))
-    return head + font[32:]
-
-
-def embed_fonts(parts: dict[str, bytes]) -> None:
-    """Obfuscated font parts, their relationships and font-table references."""
-    font_table = parse(parts["word/fontTable.xml"])
-    entries = {font.get(w("name")): font for font in font_table.findall(w("font"))}
-    rels = etree.Element(f"{{{PACKAGE_RELS_NS}}}Relationships", nsmap={None: PACKAGE_RELS_NS})
-    for number, (family, element, file_name) in enumerate(EMBEDDED_FONTS, start=1):
-        key = font_key(file_name)
-        rel_id = f"rId{number}"
-        target = f"fonts/font{number}.odttf"
-        parts[f"word/{target}"] = obfuscate((FONTS_DIR / file_name).read_bytes(), key)
-        etree.SubElement(
-            rels,
-            f"{{{PACKAGE_RELS_NS}}}Relationship",
-            {"Id": rel_id, "Type": FONT_REL_TYPE, "Target": target},
-        )
-        # The embed* elements close CT_Font, in the order of EMBEDDED_FONTS.
-        entries[family].append(
-            etree.Element(w(element), {f"{{{R_NS}}}id": rel_id, w("fontKey"): key})
-        )
-    parts["word/fontTable.xml"] = serialize(font_table)
-    parts["word/_rels/fontTable.xml.rels"] = serialize(rels)
-
-    # A package on its own: Word opens the reference document too. (pandoc
-    # writes its own content types, which already cover .odttf.)
-    types = parse(parts["[Content_Types].xml"])
+    types = parse(content_types_xml)
     extensions = {d.get("Extension") for d in types.findall(f"{{{CONTENT_TYPES_NS}}}Default")}
     if "odttf" not in extensions:
         default = etree.Element(
@@ -482,20 +582,7 @@ def embed_fonts(parts: dict[str, bytes]) -> None:
             {"Extension": "odttf", "ContentType": OBFUSCATED_FONT_CONTENT_TYPE},
         )
         types.findall(f"{{{CONTENT_TYPES_NS}}}Default")[-1].addnext(default)
-    parts["[Content_Types].xml"] = serialize(types, indent=False)
-
-    # Word embeds and keeps fonts only with this setting ("Embed fonts in the
-    # file"); LibreOffice turns it into its own "embed fonts" option, so it
-    # keeps them when it saves the document again.
-    settings = parse(parts["word/settings.xml"])
-    if settings.find(w("embedTrueTypeFonts")) is None:
-        flag = etree.Element(w("embedTrueTypeFonts"))
-        before = [c for c in settings if etree.QName(c).localname in SETTINGS_BEFORE_EMBED_FONTS]
-        if before:
-            before[-1].addnext(flag)
-        else:
-            settings.insert(0, flag)
-    parts["word/settings.xml"] = serialize(settings)
+    return serialize(types, indent=False)
 
 
 def set_page(document_xml: bytes, page: str = "A4") -> bytes:
@@ -506,7 +593,7 @@ def set_page(document_xml: bytes, page: str = "A4") -> bytes:
     for old in section.findall(w("pgSz")) + section.findall(w("pgMar")):
         section.remove(old)
     page_size = etree.Element(w("pgSz"), {w(k): v for k, v in PAGE_SIZES[page].items()})
-    margins = etree.Element(w("pgMar"), {w(k): v for k, v in PAGE_MARGINS.items()})
+    margins = etree.Element(w("pgMar"), {w(k): v for k, v in page_margins(page).items()})
     # Schema order: header/footer references, footnotePr, endnotePr, type, pgSz, pgMar ...
     before = [c for c in section if etree.QName(c).localname in SECTPR_BEFORE_PAGE_SIZE]
     if before:
@@ -520,10 +607,11 @@ def set_page(document_xml: bytes, page: str = "A4") -> bytes:
 def build(page: str = "A4") -> dict[str, bytes]:
     """The parts of the house reference document for ``page`` size."""
     parts = read_docx_parts(io.BytesIO(default_reference_docx()))
-    parts["word/styles.xml"] = restyle(parts["word/styles.xml"])
+    parts["word/styles.xml"] = restyle(parts["word/styles.xml"], page)
     parts["word/theme/theme1.xml"] = retheme(parts["word/theme/theme1.xml"])
     parts["word/fontTable.xml"] = add_fonts(parts["word/fontTable.xml"])
-    embed_fonts(parts)
+    parts["word/settings.xml"] = configure(parts["word/settings.xml"])
+    parts["[Content_Types].xml"] = declare_font_parts(parts["[Content_Types].xml"])
     parts["word/document.xml"] = set_page(parts["word/document.xml"], page)
     return parts
 
