@@ -62,10 +62,12 @@ def inspect_style(path: Path, notes_model: str = "sources") -> StyleInfo:
     title = " ".join("".join(root.xpath("string(c:info/c:title)", namespaces=ns)).split()) or name
     parent = root.xpath("c:info/c:link[@rel='independent-parent']/@href", namespaces=ns)
     if parent:
-        parent_name = parent[0].rstrip("/").rsplit("/", 1)[-1]
+        parent_name = parent[0].rstrip("/").rsplit("/", 1)[-1].removesuffix(".csl")
+        where = ("which pandoc would read from outside the brief folder" if parent[0].startswith("file:")
+                 else "which would have to be fetched from the network")
         raise StyleError(
             f"{name} is a dependent style: it only points to its parent style '{parent_name}' ({parent[0]}), "
-            "which would have to be fetched from the network",
+            f"{where}",
             f"download {parent_name}.csl from https://github.com/citation-style-language/styles, "
             f"put it in the brief folder and name it in 'csl:'")
     version = root.get("version", "")

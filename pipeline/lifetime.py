@@ -16,13 +16,19 @@ import sys
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(expected_parent: int | None = None) -> None:
-    """Ask the kernel for SIGTERM when the parent ends; exit now if it already has."""
+def die_with_parent(expected_parent: int | None = None, signum: int = signal.SIGTERM) -> None:
+    """Ask the kernel for ``signum`` when the parent ends; exit now if it already has.
+
+    A build step takes SIGTERM (it stops its pandoc and leaves). The runner
+    takes SIGKILL: Snakemake would answer SIGTERM by waiting for its running
+    jobs, which would then publish after ``brief build`` was killed; killed
+    outright, its jobs get their own SIGTERM and stop.
+    """
     if not sys.platform.startswith("linux"):
         return
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
     except (OSError, AttributeError):
         return
     # The parent may have gone before the request was made.

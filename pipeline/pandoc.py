@@ -196,13 +196,33 @@ class PandocSession:
     def write(self, document: dict, fmt: str, *, out: Path | None = None, options: dict | None = None,
               media: list[tuple[str, str, Path]] = (), standalone: bool = False) -> Response:
         extra = {"out": str(out)} if out else {}
-        return self.request("write", doc=json.dumps(document, ensure_ascii=False), format=fmt,
-                            options=options or {}, standalone=standalone,
-                            media=[[name, mime, str(path)] for name, mime, path in media], **extra)
+        try:
+            return self.request("write", doc=json.dumps(document, ensure_ascii=False), format=fmt,
+                                options=options or {}, standalone=standalone,
+                                media=[[name, mime, str(path)] for name, mime, path in media], **extra)
+        except PandocError as exc:
+            raise _as_os_error(exc, out) from None
 
     def write_many(self, documents: list[dict], fmt: str, options: dict | None = None) -> list[str]:
         return self.request("write_many", docs=[json.dumps(d, ensure_ascii=False) for d in documents],
                             format=fmt, options=options or {}).result
+
+
+def _as_os_error(exc: PandocError, out: Path | None) -> Exception:
+    """A failed write of the output file (session.lua: "cannot write PATH: REASON") as the OSError it is,
+    so that a full disk is reported as one (pipeline/job.py); any other error as it was."""
+    import errno
+    import os
+
+    message = str(exc)
+    if out is None or not message.startswith("cannot write "):
+        return exc
+    reason = message.rsplit(": ", 1)[-1]
+    codes = {os.strerror(code): code for code in errno.errorcode}
+    for text, code in codes.items():
+        if reason.startswith(text):
+            return OSError(code, text, str(out))
+    return exc
 
 
 def _clean_error(message: str) -> str:

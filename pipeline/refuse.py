@@ -10,9 +10,16 @@ stopping the other briefs.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 from pathlib import Path
+
+
+def job_name(folder_name: str) -> str:
+    """The name the refused folder's job goes by: no braces or slashes (any folder name is data), unique."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in folder_name)
+    return f"{safe}-{hashlib.sha256(folder_name.encode()).hexdigest()[:8]}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 import types
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     from .lifetime import die_with_parent
 
     request = json.loads((argv or sys.argv[1:])[0])
-    die_with_parent(request.get("parent"))
+    die_with_parent(request.get("parent"), signal.SIGKILL)
     # Jobs print their messages into their logs only: the CLI shows them.
     os.environ["BRIEF_JOB_QUIET"] = "1"
     stdout = sys.stdout

@@ -22,10 +22,14 @@ local function read_file(path)
   return data
 end
 
+-- A failed write (a full disk) is an error with the system's reason, never a truncated file.
 local function write_file(path, data)
   local handle = assert(io.open(path, 'wb'))
-  handle:write(data)
-  handle:close()
+  local written, reason = handle:write(data)
+  local closed, close_reason = handle:close()
+  if not written or not closed then
+    error('cannot write ' .. path .. ': ' .. tostring(reason or close_reason), 0)
+  end
 end
 
 ops.ping = function() return 'pong' end
