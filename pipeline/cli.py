@@ -80,7 +80,7 @@ def short_overrun(document, folder: Path, session) -> str | None:
                                                     _media(document, folder)),
                        metadata_html(document, session), TEMPLATES_DIR,
                        running=running_head(document, "short", TEMPLATES_DIR))
-    pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR)
+    pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts)
     limit = document.meta.short_max_pages
     if pages <= limit:
         return None
@@ -88,9 +88,10 @@ def short_overrun(document, folder: Path, session) -> str | None:
     return f"the short version has {pages} pages, {over} page{'s' * (over != 1)} over its limit of {limit}"
 
 
-def check_briefs(folders: list[Path], out=sys.stdout, verbose: bool = False,
+def check_briefs(folders: list[Path], out=None, verbose: bool = False,
                  layout: bool = True) -> tuple[list[str], int, int]:
-    """Validate ``folders``; print every problem; return (good slugs, errors, warnings)."""
+    """Validate ``folders``; print every problem to ``out`` (standard output); return (good slugs, errors, warnings)."""
+    out = out or sys.stdout
     from .cache import Cache
     from .pandoc import PandocSession
 
@@ -156,8 +157,9 @@ def _marker(build_dir: Path, slug: str) -> dict | None:
 class _Progress:
     """Prints one line per finished or failed brief, from the runner's events."""
 
-    def __init__(self, build_dir: Path, verbose: bool):
+    def __init__(self, build_dir: Path, verbose: bool, folder_names: dict[str, str] | None = None):
         self.build_dir = build_dir
+        self.folder_names = folder_names or {}  # a refused folder's job name -> the folder's own name
         self.verbose = verbose
         self.total = 0
         self.done = 0
@@ -187,6 +189,7 @@ class _Progress:
         elif kind == "job_failed":
             self.done += 1
             name = event.get("wildcards", {}).get("slug") or event.get("wildcards", {}).get("name", "?")
+            name = self.folder_names.get(name, name)
             self.failed.append(name)
             messages = _log_messages(event.get("log", [])) or [f"{name}: error: the build step failed with no "
                                                                f"message (see {', '.join(event.get('log', []))})"]
@@ -212,7 +215,9 @@ def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int =
     try:
         if lock.cleared_stale:
             print(f"brief: removed a stale lock in {build_dir} left by a build that was stopped", file=sys.stderr)
-        progress = _Progress(build_dir, verbose)
+        from .refuse import job_name
+
+        progress = _Progress(build_dir, verbose, {job_name(f.name): f.name for f in folders})
         status = _run_runner(_runner_command(content_dir, build_dir, [f.name for f in folders], cores), progress)
     finally:
         lock.release()

@@ -30,6 +30,7 @@ from .model import Citation, Document, Part, Text
 VARIANTS = ("short", "long")
 TARGETS = ("html", "docx", "epub")
 NBSP = "\u00a0"
+WORD_JOINER = "\u2060"
 # The paragraph style that marks a note's text as a source note (an endnote
 # to be) in pandoc's DOCX; author footnotes keep pandoc's FootnoteText.
 ENDNOTE_STYLE = "Endnote Text"
@@ -166,8 +167,9 @@ class _Markers:
             return [tree.Span(inlines, identifier=f"fn-{footnote.letter}", classes=["footnote"],
                               pairs={"letter": footnote.letter})]
         # epub (and web): a lettered reference here, the note as an aside at the end of the part
+        label = self.document.labels["back_to_footnote"].format(letter=footnote.letter)
         back = tree.Link([tree.Str("\u21a9\ufe0e")], f"#{footnote.anchor}", classes=["backlink"],
-                         pairs={"role": "doc-backlink", "aria-label": f"{self.document.labels['back']} {footnote.letter}"})
+                         pairs={"role": "doc-backlink", "aria-label": label})
         last = content[-1] if content else tree.Para([])
         if last["t"] in ("Para", "Plain"):
             content = content[:-1] + [{"t": last["t"], "c": last["c"] + [tree.Space(), back]}]
@@ -201,6 +203,22 @@ _AFTER_PUNCTUATION = {"t": "Span", "c": [["", ["brief-after-punctuation"], []], 
 _CLOSING = ".,;:!?"
 
 
+def _ends_wide(text: str) -> bool:
+    """Whether ``text`` ends with a Chinese, Japanese or Korean character (or full-width punctuation)."""
+    import unicodedata
+
+    return bool(text) and unicodedata.east_asian_width(text[-1]) in ("W", "F")
+
+
+def _joined_without_space(span: dict) -> dict:
+    """A bracketed marker after Chinese or Japanese text: no space before it, only a word joiner, which
+    keeps it on the line of the character before (these scripts put no space between words)."""
+    attributes, content = span["c"]
+    if content and content[0]["t"] == "Str" and content[0]["c"].startswith(NBSP):
+        content = [tree.Str(WORD_JOINER + content[0]["c"][1:]), *content[1:]]
+    return {"t": "Span", "c": [attributes, content]}
+
+
 def _tidy_removed(inlines: list) -> list:
     """Apply the marks the markers left: drop a removed marker with the space before it; drop the space
     before a bracketed marker (which starts with a no-break space); set a note number close up, after the
@@ -218,6 +236,8 @@ def _tidy_removed(inlines: list) -> list:
         if node == _GLUE_BEFORE:
             while out and out[-1]["t"] in ("Space", "SoftBreak"):
                 out.pop()
+            if out and out[-1]["t"] == "Str" and index < len(nodes) and _ends_wide(out[-1]["c"]):
+                nodes[index] = _joined_without_space(nodes[index])
             continue
         if node == _AFTER_PUNCTUATION:
             while out and out[-1]["t"] in ("Space", "SoftBreak"):
@@ -231,9 +251,17 @@ def _tidy_removed(inlines: list) -> list:
                     out.append(tree.Str(text[:cut]))
                     nodes[index + 1] = tree.Str(text[cut:]) if text[cut:] else None
             continue
-        if node is not None:
-            out.append(node)
+        if node is None:
+            continue
+        if node["t"] == "Space" and out and _is_initial(out[-1]):
+            node = tree.Str(NBSP)  # "A. B. Placeholder" never breaks after an initial
+        out.append(node)
     return out
+
+
+def _is_initial(node: dict) -> bool:
+    text = node.get("c") if node.get("t") == "Str" else None
+    return isinstance(text, str) and len(text) == 2 and text[0].isupper() and text[1] == "."
 
 
 def _tidy_tree(value):
@@ -246,6 +274,48 @@ def _tidy_tree(value):
     if isinstance(value, dict):
         return {key: _tidy_tree(item) for key, item in value.items()}
     return value
+
+
+def keep_last_words_together(inlines: list) -> list:
+    """A title or heading never ends on a line of one word: its last space does not break."""
+    out = list(inlines)
+    for index in range(len(out) - 1, -1, -1):
+        if out[index]["t"] in ("Space", "SoftBreak"):
+            out[index] = tree.Str(NBSP)
+            break
+        if out[index]["t"] not in ("Str", "Emph", "Strong", "Quoted", "Span", "SmallCaps"):
+            break
+    return out
+
+
+ATTRIBUTION_DASHES = ("\u2014", "\u2015", "--")
+
+
+def _finish_blocks(blocks: list) -> list:
+    """Headings keep their last words together; a block quote's closing "— Name" line is its attribution;
+    a paragraph that shows a web address is set ragged right (a long address would leave wide gaps in a
+    justified line)."""
+    def replace(block):
+        t = block["t"]
+        if t == "Para" and any(_shows_address(node) for node in block["c"]):
+            return [tree.Div([block], classes=["with-address"])]
+        if t == "Header":
+            level, attributes, inlines = block["c"]
+            return [{"t": "Header", "c": [level, attributes, keep_last_words_together(inlines)]}]
+        if t == "BlockQuote" and block["c"]:
+            inner = _finish_blocks(block["c"])
+            last = inner[-1]
+            if last["t"] == "Para" and last["c"] and last["c"][0]["t"] == "Str" \
+                    and last["c"][0]["c"].startswith(ATTRIBUTION_DASHES):
+                inner[-1] = tree.Div([last], classes=["attribution"])
+            return [{"t": "BlockQuote", "c": inner}]
+        return None
+
+    return tree.map_blocks(blocks, replace)
+
+
+def _shows_address(node: dict) -> bool:
+    return node["t"] == "Link" and tree.stringify(node["c"][1]) == node["c"][2][0].removeprefix("mailto:")
 
 
 def _drop_empty(blocks: list) -> list:
@@ -261,7 +331,7 @@ def _no_break(inlines: list) -> list:
 
 def localize_quotes(value, language: str):
     """Quoted nodes as the brief's language writes quotations (pandoc's writers use English marks)."""
-    from .labels import quotes_for
+    from .i18n import quotes_for
 
     marks = quotes_for(language)
 
@@ -291,13 +361,15 @@ def _meta_value(text: Text | None):
     return tree.meta_inlines(text.inlines) if text else None
 
 
-def metadata(document: Document, variant: str) -> dict:
+def metadata(document: Document, variant: str, target: str = "epub") -> dict:
     """pandoc metadata for DOCX and EPUB (title page, core properties, OPF)."""
     meta = document.meta
     values = {
         "title": _meta_value(meta.title),
         "subtitle": _meta_value(meta.subtitle),
-        "date": tree.meta_string(meta.date),
+        # DOCX prints it on its title page; EPUB needs the ISO date for dc:date (its title page is fixed later)
+        "date": tree.meta_string(meta.date_text if target == "docx" else meta.date),
+        "dir": tree.meta_string(meta.direction),
         "lang": tree.meta_string(meta.language),
         "identifier": tree.meta_string(f"{meta.identifier}-{variant}"),
         "description": _meta_value(meta.question),
@@ -315,42 +387,54 @@ def metadata(document: Document, variant: str) -> dict:
 
 def _section_header(part: Part, document: Document, target: str) -> dict:
     number = tree.Span([tree.Str(f"{part.number}.")], classes=["secno"])
-    return tree.Header(1, [number, tree.Space(), *part.title.inlines])
+    return tree.Header(1, [number, tree.Space(), *keep_last_words_together(part.title.inlines)])
 
 
 def _part(markers: _Markers, part: Part, heading: dict, classes: list[str]) -> dict:
     """A part as a section: a Div whose first block is its heading (pandoc makes it a <section>)."""
     markers.pending_footnotes = []
-    blocks = markers.blocks(part.blocks)
+    blocks = _finish_blocks(markers.blocks(part.blocks))
     blocks += markers.pending_footnotes
     return tree.Div([heading, *blocks], identifier=part.id, classes=classes)
 
 
 def title_block(document: Document, target: str) -> list:
-    """The question and the publication facts, for DOCX and EPUB (the PDF's page has its own)."""
+    """The title block of the DOCX and the EPUB, as the PDF's page has it (its template has its own).
+
+    Under pandoc's title and subtitle: the organisation (moved above the
+    title by pipeline/docx_finish.py and pipeline/epub.py), the question, one
+    facts line (date as the language writes it · version · authors with
+    affiliations; pandoc's own author, publisher and date lines are removed
+    there, so that the authors are named once), the distribution label and
+    the copyright line.
+    """
     meta, labels = document.meta, document.labels
     blocks = []
+    if meta.organization:
+        blocks.append(_styled([tree.Para(meta.organization.inlines)], "Organization", "organization", target))
     if meta.question:
         blocks.append(_styled([tree.Para(meta.question.inlines)], "Question", "question", target))
+    # the date as printed, split at its spaces only: its no-break spaces stay ("28 ноября 2026\u202fг.")
+    date: list = []
+    for word in meta.date_text.split(" "):
+        date += ([tree.Space()] if date else []) + ([tree.Str(word)] if word else [])
+    pieces = [date]
+    if meta.version:
+        pieces.append([tree.Str(labels["version"]), tree.Str(NBSP + meta.version)])
+    for author in meta.authors:
+        affiliation = [tree.Str(","), tree.Space(), *author.affiliation.inlines] if author.affiliation else []
+        pieces.append([*author.name.inlines, *affiliation])
     facts: list = []
-    for piece in ([meta.organization.inlines] if meta.organization else []) + \
-            ([[tree.Str(labels["version"]), tree.Space(), tree.Str(meta.version)]] if meta.version else []) + \
-            ([meta.distribution.inlines] if meta.distribution else []):
+    for piece in pieces:
         if facts:
-            facts += [tree.Space(), tree.Str("·"), tree.Space()]
+            facts += [tree.Str(NBSP + "·"), tree.Space()]
         facts += piece
-    paragraphs = [tree.Para(facts)] if facts else []
-    if any(a.affiliation for a in meta.authors):
-        people: list = []
-        for index, author in enumerate(meta.authors):
-            if index:
-                people += [tree.Str(";"), tree.Space()]
-            people += author.name.inlines
-            if author.affiliation:
-                people += [tree.Str(","), tree.Space(), *author.affiliation.inlines]
-        paragraphs.append(tree.Para(people))
-    if paragraphs:
-        blocks.append(_styled(paragraphs, "Publication Facts", "publication-facts", target))
+    blocks.append(_styled([tree.Para(facts)], "Publication Facts", "publication-facts", target))
+    if meta.distribution:
+        blocks.append(_styled([tree.Para(meta.distribution.inlines)], "Distribution", "distribution", target))
+    if meta.rights:
+        # "copyright" in the EPUB: pandoc's title page has its own div.rights, which pipeline/epub.py removes
+        blocks.append(_styled([tree.Para(meta.rights.inlines)], "Rights", "copyright", target))
     return blocks
 
 
@@ -393,7 +477,8 @@ def compose_full(document: Document, variant: str, target: str) -> Composed:
         if document.notes and target != "docx":
             blocks.append(_notes(document, target))
     language = document.meta.language
-    composed = tree.document(localize_quotes(blocks, language), _localize_meta(metadata(document, variant), language))
+    composed = tree.document(localize_quotes(blocks, language),
+                             _localize_meta(metadata(document, variant, target), language))
     return Composed(composed)
 
 
@@ -422,11 +507,14 @@ def _notes(document: Document, target: str) -> dict:
         many = len(note.backlinks) > 1
         for index, citation_anchor in enumerate(note.backlinks):
             letter = "abcdefghijklmnopqrstuvwxyz"[index % 26] if many else ""
-            label = f"{labels['back']} {note.number}{' ' + letter if letter else ''}"
+            label = labels["back_to_citation"].format(number=f"{note.number}{' ' + letter if letter else ''}")
             text = [tree.Str("\u21a9\ufe0e" + (NBSP + letter if letter else ""))]
-            backlinks += [tree.Str(NBSP) if index == 0 else tree.Space(),
-                          tree.Link(text, f"#{citation_anchor}", classes=["backlink"],
-                                    pairs={"role": "doc-backlink", "aria-label": label})]
+            backlinks += [tree.Space()] if index else []
+            backlinks.append(tree.Link(text, f"#{citation_anchor}", classes=["backlink"],
+                                       pairs={"role": "doc-backlink", "aria-label": label}))
+        # The back links stay together, glued to the note's last word: an arrow never wraps alone. (The
+        # no-break space is inside the span: before an inline box, WeasyPrint 70 breaks lines badly.)
+        backlinks = [tree.Span([tree.Str(NBSP), *backlinks], classes=["backlinks"])]
         blocks = [dict(b) for b in note.blocks]
         first = blocks[0]
         if first["t"] in ("Para", "Plain"):
@@ -447,11 +535,18 @@ def _notes(document: Document, target: str) -> dict:
 
 
 def _docx_contents(document: Document) -> list:
-    """Contents as links to the sections (Word's TOC field stays empty until fields are updated)."""
+    """Contents entries as links to the headings, Notes last when there are notes.
+
+    pipeline/docx_finish.py turns the ``toc 1`` paragraphs into the cached
+    result of a Word TOC field with page numbers (PAGEREF fields), and adds
+    the Notes heading the last entry links to.
+    """
     labels = document.labels
     links = [tree.Para([tree.Link([tree.Str(labels["summary"])], "#summary")])]
     for part in document.sections:
         links.append(tree.Para([tree.Link([tree.Str(f"{part.number}."), tree.Space(), *part.title.inlines],
                                           f"#{part.id}")]))
+    if document.notes:
+        links.append(tree.Para([tree.Link([tree.Str(labels["notes"])], "#notes")]))
     return [tree.Div([tree.Para([tree.Str(labels["contents"])])], pairs={"custom-style": "TOC Heading"}),
             tree.Div(links, pairs={"custom-style": "toc 1"})]

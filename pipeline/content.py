@@ -23,7 +23,7 @@ from . import i18n, tree
 from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
 from .images import ImageError, inspect_image
-from .markdown import INLINE_TEXT_FORMAT, READER_FORMAT, Locator, Reading, bracket_guard, locate
+from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locate, read_body
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
 from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
@@ -365,7 +365,7 @@ def _read_markdown(parts: list[Part], texts: list[_MetaText], session, problems:
             problems.error(part.path, guard.message, guard.line, guard.hint)
             continue
         try:
-            document = session.read_markdown([part.body], READER_FORMAT[len("markdown"):], timeout=READ_TIMEOUT)[0]
+            document = read_body(session, part.body, timeout=READ_TIMEOUT)
         except PandocError as exc:
             problems.error(part.path, f"pandoc could not read the file: {exc}",
                            hint="look for long runs of brackets, backticks or '<' and simplify them")

@@ -16,35 +16,68 @@ from pathlib import Path
 from .fsutil import replace_atomic
 
 
-def make_docx(session, document: dict, out: Path, *, templates_dir: Path, reference: str,
-              media: list[tuple[str, str, Path]], endnotes: bool, source_date_epoch: int) -> None:
-    """Write ``out``; with ``endnotes`` the source notes become Word endnotes."""
+def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path, reference: str,
+              media: list[tuple[str, str, Path]], endnotes: bool, source_date_epoch: int,
+              cache_dir: Path | None = None) -> None:
+    """Write ``out`` from the composed tree ``document`` of the typed document ``model``.
+
+    With ``endnotes`` the source notes become Word endnotes; then the package
+    is finished as a publication (:mod:`pipeline.docx_finish`: header and
+    footer, contents field, Notes heading, properties, subset fonts cached in
+    ``cache_dir``, by default the pipeline's cache folder).
+    """
     from .docx_endnotes import convert_to_endnotes
+    from .docx_finish import finish_docx
 
     with tempfile.TemporaryDirectory(prefix=".brief-docx-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.docx"
         session.write(document, "docx", out=raw, media=media,
                       options={"reference_doc": str(templates_dir / "docx" / reference)})
+        notes = Path(tmp) / "notes.docx"
+        convert_to_endnotes(raw, notes, source_date_epoch=source_date_epoch)
         staged = Path(tmp) / out.name
-        convert_to_endnotes(raw, staged, source_date_epoch=source_date_epoch)
+        finish_docx(notes, staged, model, fonts_dir=templates_dir / "fonts", source_date_epoch=source_date_epoch,
+                    cache_dir=cache_dir)
         replace_atomic(staged, out)
 
 
-def make_epub(session, document: dict, out: Path, *, templates_dir: Path, media: list[tuple[str, str, Path]],
+def make_epub(session, document: dict, out: Path, *, model, templates_dir: Path, media: list[tuple[str, str, Path]],
               source_date_epoch: int) -> None:
-    """Write the EPUB 3 ``out`` with the house stylesheet and fonts."""
+    """Write the EPUB 3 ``out`` from the composed tree ``document`` of the typed document ``model``.
+
+    The house style sheet gets the brief's font lists (:mod:`pipeline.fonts`)
+    and the fonts go in subset to the characters the brief uses.
+    """
+    from . import fonts
+    from .document import document_text
     from .epub import finish_epub
 
-    options = {
-        "variables": {"css": [str(templates_dir / "css" / "fonts.css"), str(templates_dir / "css" / "epub.css")]},
-        "epub_fonts": [str(p) for p in sorted((templates_dir / "fonts").glob("*.ttf"))],
-        "split_level": 1,
-        "table_of_contents": True,
-        "toc_depth": 1,
-    }
+    scripts = list(model.meta.scripts)
+    faces = fonts.faces_for(scripts)
+    text = document_text(model)
     with tempfile.TemporaryDirectory(prefix=".brief-epub-", dir=out.parent) as tmp:
-        raw = Path(tmp) / "pandoc.epub"
+        folder = Path(tmp)
+        (folder / "fonts").mkdir()
+        names = {}
+        for face in faces:
+            subset, name = fonts.subset_file(face, text)
+            (folder / "fonts" / name).write_bytes(subset.read_bytes())
+            names[face] = name
+        # pandoc puts the style sheets in EPUB/styles/ and the fonts in EPUB/fonts/.
+        face_css = fonts.font_face_css(faces, lambda face: f"../fonts/{names[face]}")
+        house_css = fonts.with_stacks((templates_dir / "css" / "epub.css").read_text(encoding="utf-8"),
+                                      fonts.stacks(faces, scripts))
+        (folder / "fonts.css").write_text(face_css, encoding="utf-8")
+        (folder / "brief.css").write_text(house_css, encoding="utf-8")
+        options = {
+            "variables": {"css": [str(folder / "fonts.css"), str(folder / "brief.css")]},
+            "epub_fonts": [str(folder / "fonts" / name) for name in sorted(names.values())],
+            "split_level": 1,
+            "table_of_contents": True,
+            "toc_depth": 1,
+        }
+        raw = folder / "pandoc.epub"
         session.write(document, "epub3", out=raw, media=media, options=options, standalone=True)
-        staged = Path(tmp) / out.name
-        finish_epub(raw, staged, source_date_epoch=source_date_epoch)
+        staged = folder / out.name
+        finish_epub(raw, staged, source_date_epoch=source_date_epoch, direction=model.meta.direction)
         replace_atomic(staged, out)

@@ -230,7 +230,7 @@ def build_document(brief: Brief, session, templates_dir: Path | None = None) -> 
     notes = _format_notes(brief, numbering, session)
     meta = _meta(brief)
     images = sorted({image for source in brief.parts for image in source.images})
-    return Document(
+    document = Document(
         slug=brief.slug,
         meta=meta,
         labels=labels_for(meta.language),
@@ -243,6 +243,57 @@ def build_document(brief: Brief, session, templates_dir: Path | None = None) -> 
         images=images,
         warnings=[w.format(relative_to=brief.folder.parent) for w in brief.warnings],
     )
+    _choose_fonts(brief, document)
+    return document
+
+
+def document_text(document: Document) -> str:
+    """Every character the outputs may show: texts, notes, labels (for the fonts)."""
+    meta = document.meta
+    pieces = [text.plain for text in (meta.title, meta.subtitle, meta.question, meta.organization, meta.rights,
+                                       meta.distribution, meta.short_title) if text]
+    pieces += [a.name.plain + " " + (a.affiliation.plain if a.affiliation else "") for a in meta.authors]
+    pieces += [meta.date_text, *meta.keywords, *document.labels.values()]
+    for part in document.parts:
+        pieces.append(tree.stringify(part.blocks))
+        pieces += [part.title.plain if part.title else "", part.key_point.plain if part.key_point else ""]
+    pieces += [tree.stringify(item.prefix) + " " + tree.stringify(item.suffix)
+               for citation in document.citations for item in citation.items]
+    pieces += [tree.stringify(note.blocks) for note in document.notes]
+    pieces += [tree.stringify(footnote.blocks) for footnote in document.footnotes]
+    return "\n".join(pieces)
+
+
+def _choose_fonts(brief: Brief, document: Document) -> None:
+    """The brief's font groups; a character no font of the catalogue can draw is an error where it stands."""
+    from .fonts import FontMissing, choose, describe
+
+    text = document_text(document)
+    try:
+        document.meta.scripts, missing = choose(text, document.meta.language)
+    except FontMissing as exc:
+        raise ContentError([Problem(brief.folder / "brief.yaml", f"cannot choose the fonts: {exc}")]) from None
+    if missing:
+        raise ContentError([_where_is(brief, char, describe(char)) for char in missing])
+
+
+def _where_is(brief: Brief, char: str, shown: str) -> Problem:
+    """The first place a character stands in the brief's files, as a problem to report."""
+    message = f"the character {shown} is in none of the brief's fonts"
+    hint = "replace it, or write it as text (fonts cover Latin, Greek, Cyrillic, Arabic, Hebrew, Devanagari, " \
+           "Thai, Chinese, Japanese, Korean and common symbols)"
+    candidates = [brief.folder / "brief.yaml", *(part.path for part in brief.parts)]
+    if brief.references.path:
+        candidates.append(brief.references.path)
+    for path in candidates:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError:
+            continue
+        offset = text.find(char)
+        if offset >= 0:
+            return Problem(path, message, text.count("\n", 0, offset) + 1, hint)
+    return Problem(brief.folder / "brief.yaml", message, brief.meta_lines.line_of(["language"]), hint)
 
 
 def _format_notes(brief: Brief, numbering: _Numbering, session) -> list[Note]:

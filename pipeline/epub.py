@@ -207,17 +207,24 @@ def _finish_nav(nav, labels: dict, language: str, removed: set[str], nav_name: s
             link.set(XML_LANG, "en")
 
 
-def _print_date(title_page, printed: str | None) -> None:
-    """pandoc prints the ISO date of dc:date on the title page; show it as the language writes dates."""
-    if not printed:
+def _tidy_title_page(title_page) -> None:
+    """The title page as the PDF's title block: the organisation above the title, and pandoc's own
+    author, publisher, date and rights lines removed (the composed block names each once, the date as
+    the language writes it)."""
+    section = title_page.xpath("//x:section[@epub:type='titlepage']", namespaces=NS)
+    if not section:
         return
-    for paragraph in title_page.xpath("//x:p[contains(concat(' ', @class, ' '), ' date ')]", namespaces=NS):
-        for child in list(paragraph):
-            paragraph.remove(child)
-        paragraph.text = printed
+    section = section[0]
+    for element in section.xpath("x:p[@class='author' or @class='publisher' or @class='date']"
+                                 "|x:div[@class='rights']", namespaces=NS):
+        section.remove(element)
+    organization = section.xpath("x:div[@class='organization']", namespaces=NS)
+    title = section.xpath("x:h1", namespaces=NS)
+    if organization and title:
+        title[0].addprevious(organization[0])
 
 
-def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, printed_date: str | None = None) -> None:
+def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, direction: str = "ltr") -> None:
     """Post-process pandoc's EPUB ``src`` into ``dst`` (see module docstring)."""
     with zipfile.ZipFile(src) as archive:
         entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
@@ -252,11 +259,11 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, printed_
         lead_in = _lead_in_section(docs[body_docs[0]], book_title)
         linked = any(_resolve(n, h) == body_docs[0] for n, r in docs.items() for h in r.xpath("//x:a/@href",
                                                                                           namespaces=NS))
-        _print_date(docs[title_pages[0]], printed_date)
         if lead_in is not None and not linked:
             _merge_into_title_page(lead_in, docs[title_pages[0]])
             removed.add(body_docs[0])
             _set_title(docs[title_pages[0]], book_title)
+        _tidy_title_page(docs[title_pages[0]])
 
     nav = etree.fromstring(entries[nav_name])
     _finish_nav(nav, labels, language, removed, nav_name)
@@ -267,6 +274,12 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, printed_
                 ref.getparent().remove(ref)
             item.getparent().remove(item)
     _write_accessibility(opf, _content_facts({n: r for n, r in docs.items() if n not in removed}), language)
+    if direction == "rtl":
+        # pandoc's EPUB writer sets neither: the text's direction on every page and the order of the pages
+        for root in [*docs.values(), nav]:
+            root.set("dir", "rtl")
+        for spine_element in opf.xpath("//opf:spine", namespaces=NS):
+            spine_element.set("page-progression-direction", "rtl")
 
     finished = {}
     for name, data in entries.items():

@@ -360,7 +360,39 @@ def _start_note_content(locator: Locator) -> None:
                 locator.cursor = definition
 
 
+def read_body(session, text: str, timeout: float | None = None) -> dict:
+    """pandoc's document of one Markdown text, line breaks between East Asian characters removed.
+
+    Chinese and Japanese put no space between words, so a line break of the
+    source between two of their characters is no space (pandoc's
+    ``east_asian_line_breaks`` does this only in its command-line program,
+    not in the Lua ``pandoc.read`` the pipeline uses).
+    """
+    options = {"timeout": timeout} if timeout is not None else {}
+    document = session.read_markdown([text], READER_FORMAT[len("markdown"):], **options)[0]
+    return join_east_asian_lines(document)
+
+
+def join_east_asian_lines(value):
+    """``value`` (pandoc JSON) without the soft line breaks that stand between two wide characters."""
+    if isinstance(value, list):
+        items = [join_east_asian_lines(item) for item in value]
+        return [item for index, item in enumerate(items)
+                if not (isinstance(item, dict) and item.get("t") == "SoftBreak" and 0 < index < len(items) - 1
+                        and _wide_edge(items[index - 1], -1) and _wide_edge(items[index + 1], 0))]
+    if isinstance(value, dict):
+        return {key: join_east_asian_lines(item) for key, item in value.items()}
+    return value
+
+
+def _wide_edge(node, end: int) -> bool:
+    import unicodedata
+
+    if not (isinstance(node, dict) and node.get("t") == "Str" and node.get("c")):
+        return False
+    return unicodedata.east_asian_width(node["c"][end]) in ("W", "F")
+
+
 def read(session, text: str, first_line: int = 1, path: Path = Path("text.md")) -> Reading:
     """Read one Markdown text with pandoc and locate its nodes (the guard is the caller's)."""
-    document = session.read_markdown([text], READER_FORMAT[len("markdown"):])[0]
-    return locate(path, text, first_line, document)
+    return locate(path, text, first_line, read_body(session, text))

@@ -18,7 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 Inlines = list  # pandoc JSON inlines
 Blocks = list  # pandoc JSON blocks
@@ -63,6 +63,7 @@ class Meta:
     authors: list[Author] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     csl: str | None = None
+    scripts: list[str] = field(default_factory=list)  # font groups beyond the house faces (pipeline/fonts.py)
 
 
 @dataclass

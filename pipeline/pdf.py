@@ -49,29 +49,39 @@ def confined_fetcher(roots: dict[str, Path]):
     return ConfinedFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
 
-def layout(page: str, *, brief_dir: Path, templates_dir: Path):
-    """WeasyPrint's laid-out document of the HTML ``page`` with the house stylesheets."""
+def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = ()):
+    """WeasyPrint's laid-out document of the HTML ``page`` with the house stylesheet.
+
+    ``scripts`` are the brief's font groups beyond the house faces
+    (:mod:`pipeline.fonts`): their @font-face rules join the style sheet and
+    the text and heading font lists name them.
+    """
     import weasyprint
     import weasyprint.text.fonts
 
-    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir})
+    from . import fonts
+
+    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir, **fonts.pdf_font_roots()})
     html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
+    faces = fonts.faces_for(list(scripts))
+    css = fonts.pdf_fonts_css(list(scripts)) + fonts.with_stacks(
+        (templates_dir / "css" / "brief.css").read_text(encoding="utf-8"), fonts.stacks(faces, list(scripts)))
     # @font-face rules only take effect through a FontConfiguration shared by
     # the stylesheet and the rendering.
     font_config = weasyprint.text.fonts.FontConfiguration()
-    stylesheets = [weasyprint.CSS(url=f"{TEMPLATES_URL}css/{name}", url_fetcher=fetcher, font_config=font_config)
-                   for name in ("fonts.css", "brief.css")]
-    return html.render(stylesheets=stylesheets, font_config=font_config)
+    stylesheet = weasyprint.CSS(string=css, base_url=f"{TEMPLATES_URL}css/brief.css", url_fetcher=fetcher,
+                                font_config=font_config)
+    return html.render(stylesheets=[stylesheet], font_config=font_config)
 
 
 def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
-               max_pages: int | None = None) -> int:
+               max_pages: int | None = None, scripts: list[str] | tuple = ()) -> int:
     """Write ``pdf_path`` from the HTML ``page``; return the page count.
 
     With ``max_pages`` set, a longer document raises PageLimitError and
     nothing is written.
     """
-    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir)
+    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
         raise PageLimitError(pdf_path, pages, max_pages)
@@ -84,16 +94,16 @@ def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Pat
     return pages
 
 
-def count_pages(page: str, *, brief_dir: Path, templates_dir: Path) -> int:
+def count_pages(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = ()) -> int:
     """The number of pages ``page`` lays out to (nothing is written)."""
-    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir).pages)
+    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts).pages)
 
 
 ELLIPSIS = "\u2026"
 
 
 def fit_running_head(title: str, organization: str, *, variant: str, page_size: str, direction: str,
-                     templates_dir: Path) -> tuple[str, str]:
+                     templates_dir: Path, scripts: list[str] | tuple = ()) -> tuple[str, str]:
     """The running head's title and organisation, each cut at a word with an ellipsis to fit one line.
 
     WeasyPrint neither wraps nor clips a page-margin box's text as a
@@ -103,22 +113,28 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
     """
     from html import escape
 
+    from . import fonts
+    from .render import page_furniture_css
+
+    probe_font = fonts.with_stacks("var(--sans)", fonts.stacks(fonts.faces_for(list(scripts)), list(scripts)))
     candidates = {"title": _shortened(title), "organization": _shortened(organization)}
     probes = "".join(f'<p class="probe"><span class="probe-{key}" data-index="{index}">{escape(text)}</span></p>'
                      for key, texts in candidates.items() for index, text in enumerate(texts))
     page = (f'<!DOCTYPE html><html dir="{direction}"><head><style>@page {{ size: {page_size}; }}'
-            "body .probe { margin: 0; white-space: nowrap; font: 400 7.5pt/1.2 'Inter'; font-variant: all-small-caps;"
-            " letter-spacing: 0.04em; }</style></head>"
+            f'{page_furniture_css(direction, "{page}")}'
+            f"body .probe {{ margin: 0; white-space: nowrap; font: 400 7.5pt/1.2 {probe_font};"
+            " font-variant: all-small-caps; letter-spacing: 0.04em; }</style></head>"
             f'<body class="{variant}"><p class="running-strings"><span class="running-title">x</span>'
             f'<span class="running-organization">x</span></p><p style="break-before: page">x</p>'
             f'<main>{probes}</main></body></html>')
-    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir)
+    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir, scripts=scripts)
     widths = {"title": 0.0, "organization": 0.0}
     fitted = {"title": [], "organization": []}
     for box in _descendants(document.pages[1]._page_box):
         at_keyword = getattr(box, "at_keyword", None)
         if at_keyword in ("@top-left", "@top-right"):
-            widths["title" if at_keyword == "@top-left" else "organization"] = box.width
+            starts_line = at_keyword == ("@top-right" if direction == "rtl" else "@top-left")
+            widths["title" if starts_line else "organization"] = box.width
     for box in _descendants(document.pages[1]._page_box):
         element = getattr(box, "element", None)
         if type(box).__name__ == "InlineBox" and element is not None and element.get("data-index") is not None:

@@ -50,6 +50,24 @@ def css_counters(pattern: str) -> str:
     return " ".join(parts)
 
 
+def page_furniture_css(direction: str, page_of: str) -> str:
+    """The @page rules placing the running head and footer, mirrored for a right-to-left brief.
+
+    The running title stands where a line of the text starts (left in
+    English, right in Arabic), the organisation at the other end; likewise
+    the distribution mark and the page number at the foot. The boxes' type
+    is in brief.css; their places are here because a page rule cannot depend
+    on the document's direction.
+    """
+    start, end = ("left", "right") if direction != "rtl" else ("right", "left")
+    return (f"@page {{ @top-{start} {{ content: string(running-title); width: 62%; text-align: {start}; }}\n"
+            f"  @top-{end} {{ content: string(running-organization); width: 38%; text-align: {end}; }}\n"
+            f"  @bottom-{start} {{ content: string(doc-distribution); text-align: {start}; font-weight: 600;"
+            " color: var(--accent); }\n"
+            f"  @bottom-{end} {{ content: {css_counters(page_of)}; text-align: {end}; }} }}\n"
+            "@page :first { @top-left { content: none; } @top-right { content: none; } }\n")
+
+
 def metadata_html(document: Document, session) -> dict[str, str]:
     """pandoc's HTML of every metadata text the page shows, by name."""
     meta = document.meta
@@ -122,4 +140,5 @@ def render_page(document: Document, variant: str, body: str, texts: dict[str, st
         doc=document, meta=document.meta, labels=document.labels, variant=variant, body=body, running=running,
         text={key: jinja2.utils.markupsafe.Markup(value) for key, value in texts.items()},
         sections=document.sections, has_notes=bool(document.notes) and variant == "long",
+        furniture=page_furniture_css(document.meta.direction, document.labels["page_of"]),
     )

@@ -37,11 +37,22 @@ class StageResult:
     warnings: list[str] = field(default_factory=list)
 
 
+# A ZIP file (DOCX, EPUB) dates its members between 1980 and 2107.
+ZIP_FIRST = calendar.timegm((1980, 1, 1, 0, 0, 0))
+ZIP_LAST = calendar.timegm((2107, 12, 31, 0, 0, 0))
+
+
 def source_date_epoch(date: str) -> int:
-    """SOURCE_DATE_EPOCH if set, else midnight UTC of the brief's date."""
+    """SOURCE_DATE_EPOCH if set, else midnight UTC of the brief's date; within what a ZIP file can record.
+
+    The stamp only dates the files inside the packages; the brief's own date
+    is printed and recorded in the metadata as written.
+    """
     if os.environ.get("SOURCE_DATE_EPOCH"):
-        return int(os.environ["SOURCE_DATE_EPOCH"])
-    return calendar.timegm(datetime.date.fromisoformat(date).timetuple())
+        epoch = int(os.environ["SOURCE_DATE_EPOCH"])
+    else:
+        epoch = calendar.timegm(datetime.date.fromisoformat(date).timetuple())
+    return min(max(epoch, ZIP_FIRST), ZIP_LAST)
 
 
 def stage_brief(brief_dir: Path, stage_dir: Path, templates_dir: Path = TEMPLATES_DIR, *, cache=None,
@@ -84,7 +95,8 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     names = {fmt: f"{slug}-{variant}.{fmt}" for fmt in FORMATS}
     media = _media(document, brief_dir)
     page = render_page(document, variant, body_html(compose_full(document, variant, "html").tree, session, media),
-                       metadata_html(document, session), templates_dir)
+                       metadata_html(document, session), templates_dir,
+                       running=running_head(document, variant, templates_dir))
     if work_dir is not None:
         from .fsutil import write_text_atomic
 
@@ -93,19 +105,30 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     pdf = stage_dir / names["pdf"]
     try:
         result.pages[names["pdf"]] = render_pdf(page, pdf, brief_dir=brief_dir, templates_dir=templates_dir,
-                                                max_pages=limit)
+                                                max_pages=limit, scripts=document.meta.scripts)
     except PageLimitError as exc:
         result.errors.append(exc.describe(brief_dir.name))
         return  # the variant is not published; its earlier outputs are kept
     result.files[names["pdf"]] = pdf
     docx = compose_full(document, variant, "docx")
-    make_docx(session, docx.tree, stage_dir / names["docx"], templates_dir=templates_dir,
+    make_docx(session, docx.tree, stage_dir / names["docx"], model=document, templates_dir=templates_dir,
               reference=REFERENCE_DOCX[document.meta.page_size], media=media, endnotes=variant == "long",
               source_date_epoch=epoch)
     result.files[names["docx"]] = stage_dir / names["docx"]
-    make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"],
+    make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"], model=document,
               templates_dir=templates_dir, media=media, source_date_epoch=epoch)
     result.files[names["epub"]] = stage_dir / names["epub"]
+
+
+def running_head(document, variant: str, templates_dir: Path) -> tuple[str, str]:
+    """The PDF's running head (short title or title, organisation), fitted to one line."""
+    from .pdf import fit_running_head
+
+    meta = document.meta
+    title = (meta.short_title or meta.title).plain
+    organization = meta.organization.plain if meta.organization else ""
+    return fit_running_head(title, organization, variant=variant, page_size=meta.page_size,
+                            direction=meta.direction, templates_dir=templates_dir, scripts=meta.scripts)
 
 
 def _media(document, brief_dir: Path) -> list[tuple[str, str, Path]]:

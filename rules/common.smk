@@ -8,6 +8,8 @@ from pathlib import Path
 from pipeline.buildlock import hold_for_snakemake
 from pipeline.content import SLUG_RE, brief_source_files, discover_briefs
 from pipeline.job import expected_outputs
+from pipeline.fonts import catalogue_digest
+from pipeline.refuse import job_name
 
 CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
 BUILD_DIR = Path(config.get("build_dir", "build")).resolve()
@@ -18,8 +20,12 @@ for _name, _folder in (("content_dir", CONTENT_DIR), ("build_dir", BUILD_DIR)):
         )
 REPO_DIR = Path(workflow.basedir)
 TEMPLATES_DIR = REPO_DIR / "templates"
-# The interpreter of the jobs: the one running Snakemake (.venv), unless set.
-PYTHON = config.get("python", sys.executable)
+# The interpreter of the jobs: the one running Snakemake (.venv), unless set;
+# named the same whether Snakemake was started as python, python3 or
+# snakemake, so that switching between them does not change the rules' params
+# (which would rebuild every brief).
+_PYTHON3 = Path(sys.prefix) / "bin" / "python3"
+PYTHON = config.get("python", str(_PYTHON3) if _PYTHON3.exists() else sys.executable)
 CONDA_ENV = str(REPO_DIR / "envs" / "brief.yaml")
 
 _FOLDERS = discover_briefs(CONTENT_DIR)
@@ -29,13 +35,7 @@ if config.get("briefs"):
 # own that fails (rule refused), so that it never stops the other briefs.
 SLUGS = [f.name for f in _FOLDERS if SLUG_RE.match(f.name)]
 # Refused folders go by a name without braces or slashes (any folder name is data).
-REFUSED = {
-    "".join(c if c.isalnum() or c in "-_." else "_" for c in f.name)
-    + "-"
-    + hashlib.sha256(f.name.encode()).hexdigest()[:8]: f
-    for f in _FOLDERS
-    if not SLUG_RE.match(f.name)
-}
+REFUSED = {job_name(f.name): f for f in _FOLDERS if not SLUG_RE.match(f.name)}
 
 
 wildcard_constraints:
@@ -117,12 +117,14 @@ def template_files():
 
 @functools.cache
 def engine_version():
-    """A digest of the pipeline's code: a new version of the code rebuilds every brief."""
+    """A digest of the pipeline's code and of the installed fonts of its catalogue: a new version of
+    either (an update of Debian's Noto packages) rebuilds every brief."""
     digest = hashlib.sha256()
     for path in sorted((REPO_DIR / "pipeline").rglob("*")):
         if path.suffix in (".py", ".lua", ".json") and "__pycache__" not in path.parts:
             digest.update(path.relative_to(REPO_DIR).as_posix().encode())
             digest.update(path.read_bytes())
+    digest.update(catalogue_digest().encode())
     return digest.hexdigest()[:16]
 
 

@@ -11,7 +11,10 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
-runtime_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig)
+# fonts-noto-core and fonts-noto-cjk: the faces for scripts other than Latin,
+# Greek and Cyrillic (Arabic, Hebrew, Devanagari, Thai, Chinese, Japanese,
+# Korean) and the symbol fallbacks (pipeline/fonts.py).
+runtime_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-core fonts-noto-cjk)
 test_packages=(poppler-utils qpdf openjdk-17-jdk-headless libreoffice-writer-nogui chromium nodejs npm)
 packages=("${runtime_packages[@]}")
 [ "$with_tests" = 1 ] && packages+=("${test_packages[@]}")

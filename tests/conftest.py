@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "content"
 SAMPLE = "venezuela-security-forces-drug-routes"
 # The fixture briefs of tests/fixtures/content that the corpus builds (see copy_corpus).
-FIXTURE_BRIEFS = ["mini", "es-bib", "footnotes", "chicago", "ieee-bib", "stress"]
+FIXTURE_BRIEFS = ["mini", "es-bib", "footnotes", "chicago", "ieee-bib", "stress", "arabic", "chinese", "japanese",
+                  "russian"]
 # Every brief of the corpus: the sample, the fixtures and a generated big brief.
 CORPUS_BRIEFS = [SAMPLE, *FIXTURE_BRIEFS, "big"]
 

@@ -1,4 +1,5 @@
-"""Golden page images: the first page of each version of the sample and of the stress fixture.
+"""Golden page images: the first page of each version of the sample and of the stress fixture, and of the
+long version of the Arabic and Chinese fixtures.
 
 A stylesheet or template change that moves, resizes or breaks something on
 these pages shows here, in review, as a changed PNG. The comparison is
@@ -20,7 +21,8 @@ from pdfpages import render_page
 from conftest import REPO, SAMPLE
 
 GOLDEN = REPO / "tests" / "golden" / "pages"
-PAGES = [(slug, variant) for slug in (SAMPLE, "stress") for variant in ("short", "long")]
+PAGES = [(slug, variant) for slug in (SAMPLE, "stress") for variant in ("short", "long")] + [
+    ("arabic", "long"), ("chinese", "long")]
 DPI = 40
 # A pixel "differs" when its grey level moves by more than this (of 255) ...
 PIXEL_TOLERANCE = 48

@@ -9,6 +9,7 @@ from pypdf import PdfReader
 
 from conftest import CORPUS_BRIEFS, SAMPLE
 from pipeline.model import read_document
+from pipeline.i18n import labels_for
 from outputs import pdf_fonts, pdf_info, pdf_pages_text, pdf_text
 
 BRIEFS = CORPUS_BRIEFS
@@ -59,8 +60,7 @@ def test_pdf_metadata_tagging_and_fonts(corpus, slug):
         root = reader.trailer["/Root"]
         assert root["/MarkInfo"]["/Marked"]
         assert "/StructTreeRoot" in root
-        expected_lang = "es" if slug == "es-bib" else "en"
-        assert root["/Lang"] == expected_lang
+        assert root["/Lang"] == read_document(corpus.build / slug / ".work" / "brief.json").meta.language
         xmp = root["/Metadata"].get_object().get_data().decode()
         assert re.search(r'pdfuaid:part(="1"|>1<)', xmp), "XMP does not declare PDF/UA-1"
         size = info["Page size"]
@@ -70,7 +70,8 @@ def test_pdf_metadata_tagging_and_fonts(corpus, slug):
         for font in fonts:
             assert font["emb"] == "yes", font
             family = font["name"].split("+")[-1]
-            assert family.startswith(("EB-Garamond", "Inter")), f"fallback font {family} in {pdf.name}"
+            # the house faces, or a face of the catalogue (pipeline/fonts.py names them "Brief ...")
+            assert family.startswith(("EB-Garamond", "Inter", "Brief-")), f"fallback font {family} in {pdf.name}"
 
 
 def test_sample_pdf_author_and_keywords(corpus):
@@ -79,7 +80,9 @@ def test_sample_pdf_author_and_keywords(corpus):
     assert "Cartel de los Soles" in info["Keywords"]
 
 
-@pytest.mark.parametrize("slug", BRIEFS)
+# Lines of right-to-left text come out of pdftotext in drawing order: the
+# Arabic brief's contents are checked by tests/test_scripts.py.
+@pytest.mark.parametrize("slug", [slug for slug in BRIEFS if slug != "arabic"])
 def test_long_pdf_contents_page_numbers_are_right(corpus, slug):
     pdf = corpus.file(slug, "long", "pdf")
     pages = pdf_pages_text(pdf)
@@ -92,10 +95,12 @@ def test_long_pdf_contents_page_numbers_are_right(corpus, slug):
                 toc_entries.append((page_no, " ".join(match.group(1).split()), int(match.group(2))))
     sections = read_document(corpus.build / slug / ".work" / "brief.json").sections
     assert len(toc_entries) >= len(sections) - sum(len(s.title.plain) > 60 for s in sections)
-    toc_pages = {entry[0] for entry in toc_entries}
+    # the pages without the contents' own lines (the summary follows the contents on its page)
+    bodies = ["\n".join(line for line in text.splitlines() if not re.search(r"\.{3,}\s*\d+\s*$", line))
+              for text in pages]
     for _, title, page in toc_entries:
         number = title.split(".")[0]
-        heading = [i for i, text in enumerate(pages, start=1) if i not in toc_pages and
+        heading = [i for i, text in enumerate(bodies, start=1) if
                    re.search(rf"^\s*{number}\.\s+\S", text, re.M) and title.split(". ", 1)[1][:20] in " ".join(text.split())]
         assert heading, f"heading {title!r} not found"
         assert page == heading[0], f"{title!r}: contents says page {page}, heading is on page {heading[0]}"
@@ -105,22 +110,23 @@ def test_long_pdf_contents_page_numbers_are_right(corpus, slug):
 def test_long_pdf_outline_and_running_head(corpus, slug):
     pdf = corpus.file(slug, "long", "pdf")
     reader = PdfReader(pdf)
-    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    outline = [" ".join(item.title.split()) for item in reader.outline if not isinstance(item, list)]
     document = read_document(corpus.build / slug / ".work" / "brief.json")
     for section in document.sections:
         assert f"{section.number}. {section.title.plain}" in outline
     pages = pdf_pages_text(pdf)
     total = len(pages)
     meta = document.meta
+    page_of = labels_for(meta.language)["page_of"]
+    running_title = (meta.short_title or meta.title).plain
     for number, text in enumerate(pages, start=1):
-        flat = " ".join(text.split())
-        of = "de" if slug == "es-bib" else "of"
-        page_word = "página" if slug == "es-bib" else "page"
-        assert f"{page_word} {number} {of} {total}" in flat
+        flat = " ".join(re.sub("[\u202a-\u202e]", "", text).split())  # pdftotext marks right-to-left runs
+        # spaces compared away: pdftotext moves them around the numbers of right-to-left text
+        assert "".join(page_of.format(page=number, pages=total).split()) in "".join(flat.split())
         if meta.distribution:
             assert meta.distribution.plain in flat
         if number > 1:
-            assert meta.title.plain[:25] in flat  # running head (not on the title page)
+            assert " ".join(running_title[:15].split()) in flat  # running head (not on the title page)
 
 
 def test_sample_long_pdf_notes_in_order_and_links(corpus):

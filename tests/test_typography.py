@@ -77,7 +77,10 @@ def test_the_long_version_reads_about_70_characters_a_line(corpus, slug):
     assert 65 <= statistics.mean(full) <= 75, statistics.mean(full)
 
 
-@pytest.mark.parametrize("slug", CORPUS_BRIEFS)
+# PyMuPDF gives a right-to-left line in the order it is drawn, so a space and a
+# full stop trade places there: the Arabic brief's text is checked in logical
+# order by tests/test_scripts.py instead.
+@pytest.mark.parametrize("slug", [slug for slug in CORPUS_BRIEFS if slug != "arabic"])
 @pytest.mark.parametrize("variant", ["short", "long"])
 def test_no_space_before_punctuation(corpus, slug, variant):
     # "vigilados ." once came out of a removed citation. A no-break space before
