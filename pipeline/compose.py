@@ -28,7 +28,9 @@ from .document import placeholder_value
 from .model import Citation, Document, Part, Text
 
 VARIANTS = ("short", "long")
-TARGETS = ("html", "docx", "epub")
+# "web" (pipeline/web.py): as "epub" (lettered footnote asides at the end of each part), without the title
+# block (the page template has its own) and without epub:type attributes.
+TARGETS = ("html", "docx", "epub", "web")
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
 # The paragraph style that marks a note's text as a source note (an endnote
@@ -357,6 +359,15 @@ def _localize_meta(meta: dict, language: str) -> dict:
     return out
 
 
+def _identifiers(meta, variant: str) -> dict:
+    entries = [{"t": "MetaMap", "c": {"text": tree.meta_string(f"{meta.identifier}-{variant}")}}]
+    for scheme, value in (("DOI", meta.doi), ("ISBN-13", meta.isbn)):
+        if value:
+            entries.append({"t": "MetaMap", "c": {"scheme": tree.meta_string(scheme),
+                                                   "text": tree.meta_string(value)}})
+    return {"t": "MetaList", "c": entries}
+
+
 def _meta_value(text: Text | None):
     return tree.meta_inlines(text.inlines) if text else None
 
@@ -371,7 +382,9 @@ def metadata(document: Document, variant: str, target: str = "epub") -> dict:
         "date": tree.meta_string(meta.date_text if target == "docx" else meta.date),
         "dir": tree.meta_string(meta.direction),
         "lang": tree.meta_string(meta.language),
-        "identifier": tree.meta_string(f"{meta.identifier}-{variant}"),
+        # the EPUB's unique identifier is the variant's own; the DOI and ISBN (of the long version) follow it
+        # unchanged, as further identifiers
+        "identifier": _identifiers(meta, variant),
         "description": _meta_value(meta.question),
         "publisher": _meta_value(meta.organization),
         "rights": _meta_value(meta.rights),
@@ -382,7 +395,26 @@ def metadata(document: Document, variant: str, target: str = "epub") -> dict:
     if meta.keywords:
         values["keywords"] = tree.meta_list([tree.meta_inlines(tree.text(k)) for k in meta.keywords])
         values["subject"] = tree.meta_list([tree.meta_inlines(tree.text(k)) for k in meta.keywords])
+    if target == "docx":
+        # pandoc writes metadata it has no core property for as the DOCX's custom properties: the
+        # identifiers travel there unchanged (Word: File > Properties > Custom)
+        values["identifier"] = tree.meta_string(f"{meta.identifier}-{variant}")
+        values.pop("dir")
+        extra = {"doi": meta.doi, "isbn": meta.isbn, "url": meta.url,
+                 "series": meta.series.name if meta.series else None,
+                 "series-number": meta.series.number if meta.series else None,
+                 "license": meta.licence.spdx or meta.licence.name if meta.licence else None,
+                 "license-url": meta.licence.url if meta.licence else None,
+                 "theme": meta.identity.theme or None}
+        values.update({key: tree.meta_string(value) for key, value in extra.items() if value})
     return {key: value for key, value in values.items() if value is not None}
+
+
+def _appendix_header(part: Part, document: Document) -> dict:
+    """"Appendix A" over the appendix's title, as one heading (the contents and the outline show both)."""
+    number = tree.Span([tree.Str(f"{document.labels['appendix']}{NBSP}{part.letter}.")], classes=["secno"])
+    return tree.Header(1, [number, tree.Space(), *keep_last_words_together(part.title.inlines)],
+                       classes=["unnumbered"])
 
 
 def _section_header(part: Part, document: Document, target: str) -> dict:
@@ -394,8 +426,165 @@ def _part(markers: _Markers, part: Part, heading: dict, classes: list[str]) -> d
     """A part as a section: a Div whose first block is its heading (pandoc makes it a <section>)."""
     markers.pending_footnotes = []
     blocks = _finish_blocks(markers.blocks(part.blocks))
+    blocks = _captions(_author_blocks(blocks, markers.document, markers.target, part.id), markers.document,
+                       markers.target)
+    if markers.target == "docx":
+        blocks = _docx_styles(blocks)
     blocks += markers.pending_footnotes
     return tree.Div([heading, *blocks], identifier=part.id, classes=classes)
+
+
+# The pipeline's own classes that are DOCX paragraph styles of the reference document.
+DOCX_STYLES = {"suggested-citation": "Suggested Citation"}
+
+
+def _docx_styles(blocks: list) -> list:
+    def replace(block):
+        if block["t"] == "Div":
+            style = next((DOCX_STYLES[c] for c in block["c"][0][1] if c in DOCX_STYLES), None)
+            if style:
+                return [tree.Div(_docx_styles(block["c"][1]), pairs={"custom-style": style})]
+        return None
+
+    return tree.map_blocks(blocks, replace)
+
+
+# --- blocks: key findings, recommendations, boxes ---------------------------------------------------------
+
+BLOCK_STYLES = {  # class -> (DOCX paragraph style of the content, of the title)
+    "key-findings": ("Key Findings", "Key Findings Title"),
+    "recommendations": ("Recommendations", "Recommendations Title"),
+    "box": ("Box", "Box Title"),
+}
+
+
+def _author_blocks(blocks: list, document: Document, target: str, prefix: str = "panel") -> list:
+    """The author's ``::: key-findings``, ``::: recommendations`` and ``::: box`` divs as titled panels.
+
+    Each gets a title (the label, or the box's ``title`` attribute) that
+    names it for screen readers; recommendations are numbered (paragraphs
+    become the items of one ordered list). In the HTML and EPUB a panel is a
+    ``<section>`` (a box an ``<aside>``, see pipeline/render.py and
+    pipeline/epub.py); in the DOCX its paragraphs take the reference
+    document's named styles.
+    """
+    count = [0]
+
+    def replace(block):
+        if block["t"] != "Div":
+            return None
+        identifier, classes, pairs = block["c"][0]
+        kind = next((c for c in classes if c in BLOCK_STYLES), None)
+        if kind is None:
+            return None
+        count[0] += 1
+        content = _author_blocks(block["c"][1], document, target, f"{prefix}-{count[0]}")
+        if kind == "recommendations":
+            content = _numbered(content)
+        title_text = dict(pairs).get("title") if kind == "box" else document.labels[kind.replace("-", "_")]
+        title_id = f"{identifier or f'{prefix}-{kind}-{count[0]}'}-title"
+        return [_panel(kind, title_text, content, identifier, dict(pairs), target, title_id)]
+
+    return tree.map_blocks(blocks, replace)
+
+
+def _panel(kind: str, title: str | None, content: list, identifier: str, pairs: dict, target: str,
+           title_id: str) -> dict:
+    body_style, title_style = BLOCK_STYLES[kind]
+    if target == "docx":
+        # pandoc styles a tight list's items (Plain) "Compact" whatever the div says: make them paragraphs
+        content = tree.map_blocks(content, lambda b: [tree.Para(b["c"])] if b["t"] == "Plain" else None)
+        blocks = [tree.Div([tree.Para(tree.text(title))], pairs={"custom-style": title_style})] if title else []
+        return tree.Div([*blocks, tree.Div(content, pairs={"custom-style": body_style})], identifier=identifier)
+    attributes = {key: value for key, value in pairs.items() if key in ("lang", "dir")}
+    blocks = []
+    if title:
+        blocks.append(tree.Div([tree.Para(tree.text(title))], identifier=title_id, classes=["block-title"]))
+        attributes["aria-labelledby"] = title_id
+    classes = ["section", kind, "panel"] if kind != "box" else [kind, "panel"]
+    return tree.Div([*blocks, *content], identifier=identifier, classes=classes, pairs=attributes)
+
+
+def _numbered(blocks: list) -> list:
+    """Recommendations as one ordered list: its paragraphs and the items of its lists, in order."""
+    items: list = []
+    rest: list = []
+    for block in blocks:
+        if block["t"] in ("Para", "Plain"):
+            items.append([block])
+        elif block["t"] in ("OrderedList", "BulletList"):
+            entries = block["c"][1] if block["t"] == "OrderedList" else block["c"]
+            items.extend(entries)
+        else:
+            (items[-1].append(block) if items else rest.append(block))
+    return [*rest, tree.OrderedList(items)] if items else rest
+
+
+def panels_for_short(document: Document) -> list:
+    """The key findings and recommendations of the sections, in reading order (the short version has them)."""
+    found = []
+    for part in document.sections:
+        def visit(node):
+            if node.get("t") == "Div" and any(c in ("key-findings", "recommendations") for c in node["c"][0][1]):
+                found.append(node)
+        tree.walk(part.blocks, visit)
+    return found
+
+
+# --- figures and tables ------------------------------------------------------------------------------
+
+def _captions(blocks: list, document: Document, target: str) -> list:
+    """Numbered figures and tables: "Figure 2." before the caption; a ``source`` attribute as a line
+    "Source: ..." (after the caption of a figure, after a table)."""
+    labels = document.labels
+
+    def source_line(text: str) -> dict:
+        para = tree.Para(tree.text(labels["source"].format(source=text)))
+        if target == "docx":
+            return tree.Div([para], pairs={"custom-style": "Source"})
+        return tree.Div([para], classes=["source"])
+
+    def numbered(identifier: str, caption_blocks: list) -> list:
+        target_info = document.targets.get(identifier)
+        if not target_info or not caption_blocks:
+            return caption_blocks
+        label = [tree.Span([tree.Str(f"{labels[target_info.kind]}{NBSP}{target_info.number}.")],
+                           classes=["caption-label"]), tree.Space()]
+        first = caption_blocks[0]
+        if first["t"] in ("Plain", "Para"):
+            return [{"t": first["t"], "c": [*label, *first["c"]]}, *caption_blocks[1:]]
+        return [tree.Plain(label), *caption_blocks]
+
+    def replace(block):
+        if block["t"] == "Figure":
+            attributes, (short, caption), body = block["c"]
+            source = None
+            for node in _images(body):
+                pairs = dict(node["c"][0][2])
+                source = source or pairs.get("source")
+                node["c"][0][2] = [[k, v] for k, v in node["c"][0][2] if k != "source"]
+            caption = numbered(attributes[0], caption)
+            if source:
+                caption = [*caption, source_line(source)] if target != "docx" else caption
+            figure = {"t": "Figure", "c": [attributes, [short, caption], body]}
+            return [figure, source_line(source)] if source and target == "docx" else [figure]
+        if block["t"] == "Table":
+            attributes = block["c"][0]
+            identifier, classes, pairs = attributes
+            source = dict(pairs).get("source")
+            short, caption = block["c"][1]
+            table = {"t": "Table", "c": [[identifier, classes, [[k, v] for k, v in pairs if k != "source"]],
+                                         [short, numbered(identifier, caption)], *block["c"][2:]]}
+            return [table, source_line(source)] if source else [table]
+        return None
+
+    return tree.map_blocks(blocks, replace)
+
+
+def _images(blocks: list) -> list:
+    found = []
+    tree.walk(blocks, lambda node: found.append(node) if node.get("t") == "Image" else None)
+    return found
 
 
 def title_block(document: Document, target: str) -> list:
@@ -410,7 +599,12 @@ def title_block(document: Document, target: str) -> list:
     """
     meta, labels = document.meta, document.labels
     blocks = []
-    if meta.organization:
+    if meta.identity.logo:
+        # the logo stands for the organisation's name (its alt text), where the name would be
+        name = meta.organization.plain if meta.organization else meta.identity.publisher
+        logo = {"t": "Image", "c": [["", ["logo"], [["height", "11mm"]]], tree.text(name), [meta.identity.logo, ""]]}
+        blocks.append(_styled([tree.Para([logo])], "Organization", "organization", target))
+    elif meta.organization:
         blocks.append(_styled([tree.Para(meta.organization.inlines)], "Organization", "organization", target))
     if meta.question:
         blocks.append(_styled([tree.Para(meta.question.inlines)], "Question", "question", target))
@@ -419,6 +613,10 @@ def title_block(document: Document, target: str) -> list:
     for word in meta.date_text.split(" "):
         date += ([tree.Space()] if date else []) + ([tree.Str(word)] if word else [])
     pieces = [date]
+    if meta.series:
+        series = labels["series_number"].format(series=meta.series.name, number=meta.series.number) \
+            if meta.series.number else meta.series.name
+        pieces.insert(0, tree.text(series))
     if meta.version:
         pieces.append([tree.Str(labels["version"]), tree.Str(NBSP + meta.version)])
     for author in meta.authors:
@@ -430,6 +628,13 @@ def title_block(document: Document, target: str) -> list:
             facts += [tree.Str(NBSP + "·"), tree.Space()]
         facts += piece
     blocks.append(_styled([tree.Para(facts)], "Publication Facts", "publication-facts", target))
+    identifiers: list = []
+    if meta.doi:
+        identifiers += [tree.Str("DOI"), tree.Str(NBSP), tree.Link(tree.text(meta.doi), f"https://doi.org/{meta.doi}")]
+    if meta.isbn:
+        identifiers += ([tree.Str(NBSP + "·"), tree.Space()] if identifiers else []) + [tree.Str(f"ISBN{NBSP}{meta.isbn}")]
+    if identifiers:
+        blocks.append(_styled([tree.Para(identifiers)], "Publication Facts", "identifiers", target))
     if meta.distribution:
         blocks.append(_styled([tree.Para(meta.distribution.inlines)], "Distribution", "distribution", target))
     if meta.rights:
@@ -462,7 +667,7 @@ def compose_full(document: Document, variant: str, target: str) -> Composed:
     markers = _Markers(document, variant, target)
     labels = document.labels
     blocks: list = []
-    if target != "html":
+    if target not in ("html", "web"):
         blocks += title_block(document, target)
     if target == "docx" and variant == "long":
         blocks += _docx_contents(document)
@@ -470,19 +675,28 @@ def compose_full(document: Document, variant: str, target: str) -> Composed:
     blocks.append(_part(markers, document.summary, summary_heading, ["summary", "unnumbered"]))
     if variant == "short":
         markers.in_targets = set()
-        blocks += _key_points(document, target)
+        blocks += _key_points(document, target, markers)
     else:
         for part in document.sections:
             blocks.append(_part(markers, part, _section_header(part, document, target), ["part"]))
         if document.notes and target != "docx":
             blocks.append(_notes(document, target))
+        if target == "docx" and (document.appendices or document.back):
+            # where the Notes go in the DOCX: pipeline/docx_finish.py puts its heading and the endnotes here
+            blocks.append(tree.Para([tree.Span([], identifier="back-matter")]))
+        for part in document.appendices:
+            blocks.append(_part(markers, part, _appendix_header(part, document), ["appendix"]))
+        for part in document.back:
+            heading = tree.Header(1, keep_last_words_together(part.title.inlines), classes=["unnumbered"])
+            blocks.append(_part(markers, part, heading, ["back-matter", part.id]))
     language = document.meta.language
     composed = tree.document(localize_quotes(blocks, language),
                              _localize_meta(metadata(document, variant, target), language))
     return Composed(composed)
 
 
-def _key_points(document: Document, target: str) -> list:
+def _key_points(document: Document, target: str, markers: _Markers | None = None) -> list:
+    """Key points, the sections' key findings and recommendations, and the line naming the long version."""
     labels = document.labels
     items = []
     for part in document.sections:
@@ -491,8 +705,23 @@ def _key_points(document: Document, target: str) -> list:
         items.append([tree.Para([tree.Strong([*part.title.inlines, tree.Str(".")]), tree.Space(),
                                  *part.key_point.inlines])])
     heading = tree.Header(1, [tree.Str(labels["key_points"])], classes=["unnumbered"])
-    closing = _styled([tree.Para(tree.text(labels["long_version"]))], "Closing Line", "closing-line", target)
-    return [tree.Div([heading, tree.OrderedList(items)], identifier="key-points", classes=["key-points"]), closing]
+    out = [tree.Div([heading, tree.OrderedList(items)], identifier="key-points", classes=["key-points"])]
+    panels = panels_for_short(document)
+    if panels and markers is not None:
+        out += _author_blocks(_finish_blocks(markers.blocks(panels)), document, target, "short")
+    out.append(_styled([tree.Para(_long_version_line(document))], "Closing Line", "closing-line", target))
+    return out
+
+
+def _long_version_line(document: Document) -> list:
+    """"The full brief ... is published as the long version", with its address when the brief has one."""
+    meta, labels = document.meta, document.labels
+    address = meta.url or (f"https://doi.org/{meta.doi}" if meta.doi else None)
+    if not address:
+        return tree.text(labels["long_version"])
+    before, _, after = labels["long_version_at"].partition("{link}")
+    return [*tree.text(before.rstrip()), tree.Space(), tree.Link(tree.text(address), address, classes=["uri"]),
+            *tree.text(after)]
 
 
 def _notes(document: Document, target: str) -> dict:
@@ -548,5 +777,10 @@ def _docx_contents(document: Document) -> list:
                                           f"#{part.id}")]))
     if document.notes:
         links.append(tree.Para([tree.Link([tree.Str(labels["notes"])], "#notes")]))
+    for part in document.appendices:
+        links.append(tree.Para([tree.Link([tree.Str(f"{labels['appendix']}{NBSP}{part.letter}."), tree.Space(),
+                                           *part.title.inlines], f"#{part.id}")]))
+    for part in document.back:
+        links.append(tree.Para([tree.Link(part.title.inlines, f"#{part.id}")]))
     return [tree.Div([tree.Para([tree.Str(labels["contents"])])], pairs={"custom-style": "TOC Heading"}),
             tree.Div(links, pairs={"custom-style": "toc 1"})]

@@ -15,9 +15,10 @@ inline Markdown and may hold emphasis and quotes, nothing that reads a file.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import i18n, tree
 from .csl import StyleError, StyleInfo, inspect_style
@@ -26,6 +27,7 @@ from .images import ImageError, inspect_image
 from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locate, read_body
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
+from .theme import DEFAULT_THEME, THEME_MEDIA, THEMES_FOLDER, Theme, load_theme, theme_files, theme_of
 from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -40,7 +42,8 @@ RESERVED_IDS = {"summary", "key-points", "notes", "toc", "contents", "title-bloc
                 "content", "about-authors", "acknowledgements", "about-organization", "how-to-cite", "licence"}
 RESERVED_ID_PREFIXES = ("note-", "cite-", "fn-", "fnref-", "section-", "appendix-", "h-", "ref-", "brief-")
 ALLOWED_ATTRIBUTES = {
-    "Image": {"width", "height"},
+    "Image": {"width", "height", "source"},
+    "Table": {"source"},
     "Div": {"title", "lang", "dir"},
     "Span": {"lang", "dir"},
 }
@@ -57,9 +60,10 @@ META_TEXT_FIELDS = ("title", "subtitle", "question", "organization", "rights", "
 
 @dataclass
 class Part:
-    """summary.md or one section file."""
+    """summary.md, one section or appendix file, or a Markdown text of the metadata (a bio, the
+    acknowledgements, the theme's About text, the disclaimer)."""
 
-    kind: str  # "summary" or "section"
+    kind: str  # "summary", "section", "appendix", or "text" (a metadata text read as blocks)
     path: Path
     body: str
     body_line: int
@@ -74,6 +78,7 @@ class Part:
     title_inlines: list = field(default_factory=list)
     key_point_inlines: list = field(default_factory=list)
     images: list[str] = field(default_factory=list)
+    key: str = ""  # kind "text": which text ("bio.0", "acknowledgements", "about", "disclaimer")
 
 
 @dataclass
@@ -91,10 +96,14 @@ class Brief:
     style: StyleInfo
     warnings: list = field(default_factory=list)
     details: list = field(default_factory=list)  # warnings summed up in `warnings`, one by one
+    theme: Theme = field(default_factory=lambda: DEFAULT_THEME)
+    appendices: list[Part] = field(default_factory=list)
+    texts_as_blocks: list[Part] = field(default_factory=list)  # bios, acknowledgements, about, disclaimer
 
     @property
     def parts(self) -> list[Part]:
-        return [self.summary, *self.sections]
+        """Every Markdown text in reading order: summary, sections, appendices, then the back matter's texts."""
+        return [self.summary, *self.sections, *self.appendices, *self.texts_as_blocks]
 
     @property
     def language(self) -> str:
@@ -120,8 +129,14 @@ def discover_briefs(content_dir: Path) -> list[Path]:
 
 
 def brief_source_files(folder: Path) -> list[Path]:
-    """Every file of a brief that its outputs depend on (for rules and watching)."""
-    return [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    """Every file of a brief that its outputs depend on (for rules and watching): its folder's, and its
+    theme's (so that changing a theme rebuilds exactly the briefs that use it)."""
+    own = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    try:
+        name = theme_of((folder / "brief.yaml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        name = None
+    return own + theme_files(folder.parent, name)
 
 
 _FRONT_MATTER_END = ("---", "...")
@@ -278,7 +293,8 @@ def _load_meta(folder: Path, problems: Collector) -> tuple[dict | None, LocatedY
     return dict(located.data), located
 
 
-def _load_section(path: Path, folder: Path, problems: Collector) -> Part | None:
+def _load_section(path: Path, folder: Path, problems: Collector, kind: str = "section") -> Part | None:
+    """A section or appendix file: front matter (pipeline/schemas/section.schema.json) and body."""
     text = _read_text(path, problems, folder, MAX_MARKDOWN_BYTES)
     if text is None:
         return None
@@ -304,7 +320,7 @@ def _load_section(path: Path, folder: Path, problems: Collector) -> Part | None:
     if not _check_yaml_text(located.data, path, located, (), problems):
         return _unchecked_part(path, body, body_line, problems)
     meta = located.data
-    part = Part("section", path, body, body_line, title=" ".join(meta["title"].split()),
+    part = Part(kind, path, body, body_line, title=" ".join(meta["title"].split()),
                 title_line=located.line_of(["title"], 1), short=meta.get("short", True), anchor=meta.get("id"))
     if not body.strip():
         problems.error(path, "the section's body is empty", body_line,
@@ -524,7 +540,14 @@ def _check_reading(part: Part, reading: Reading, folder: Path, ids: _Ids, proble
         elif kind == "footnote" and found.in_link:
             problems.error(path, "a footnote inside a link's text", line, "put the footnote after the link")
         elif kind == "math":
-            problems.error(path, "math is not supported", line, "write the formula as text")
+            # pandoc would write it as raw TeX in the PDF's page and as MathML only in the EPUB: refused
+            # rather than published differently (or unreadably) in each format
+            display = node["c"][0]["t"] == "DisplayMath"
+            what = "display math ($$...$$)" if display else "inline math ($...$)"
+            problems.error(path, f"{what} is not supported: the outputs cannot show a formula the same way in the "
+                                 f"PDF, DOCX and EPUB", line,
+                           "write the formula in words or with Unicode characters (x² + y² = r²), or as an SVG "
+                           "image with alt text; to write a dollar sign, escape it: \\$")
         elif kind == "div":
             for name in node["c"][0][1]:
                 if name not in KNOWN_DIV_CLASSES and not name.startswith("brief-"):
@@ -565,6 +588,11 @@ def _check_image(part: Part, folder: Path, problems: Collector, alt: str, target
     if reason:
         problems.error(part.path, f"image '{shown}' {reason}", line,
                        "put the image in the brief's assets/ folder and use a relative path such as assets/chart.png")
+        return
+    if PurePosixPath(posixpath.normpath(unquote(target))).parts[:1] == (THEME_MEDIA,):
+        # the documents carry the theme's files (its logo) under this media path
+        problems.error(part.path, f"image '{shown}' is in the folder {THEME_MEDIA}/, which the pipeline keeps "
+                       "for the theme's files", line, "move the image to the brief's assets/ folder")
         return
     path = folder / unquote(target)
     if not path.is_file():
@@ -786,6 +814,22 @@ def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
         message, hint = unsupported
         problems.warn(folder / "brief.yaml", message, located_meta.line_of(["language"]), hint)
 
+    theme = DEFAULT_THEME
+    origins: dict[str, tuple[Path, int | None]] = {}
+    if meta is not None and meta.get("theme"):
+        theme = load_theme(folder.parent, meta["theme"], problems, folder / "brief.yaml",
+                           located_meta.line_of(["theme"])) or DEFAULT_THEME
+        if theme.folder:
+            origins = _theme_defaults(meta, theme)
+    if meta is not None and meta.get("license") is not None:
+        from .licence import LicenceError, resolve
+
+        try:
+            resolve(meta["license"])
+        except LicenceError as exc:
+            where = origins.get("license") or (folder / "brief.yaml", located_meta.line_of(["license"]))
+            problems.error(where[0], exc.message, where[1], exc.hint)
+
     summary = _load_summary(folder, problems)
     sections: list[Part] = []
     sections_dir = folder / "sections"
@@ -799,16 +843,25 @@ def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
         if part is not None:
             sections.append(part)
 
-    refs = _load_references(folder, problems, cache)
-    style = _load_style(folder, meta, located_meta, problems)
+    appendices = []
+    appendices_dir = folder / "appendices"
+    if appendices_dir.is_dir():
+        for path in sorted(p for p in appendices_dir.glob("*.md") if not p.name.startswith(".")):
+            part = _load_section(path, folder, problems, kind="appendix")
+            if part is not None:
+                appendices.append(part)
+    block_texts = _block_texts(folder, meta, located_meta, theme, origins)
 
-    parts = ([summary] if summary else []) + sections
-    texts = _meta_texts(folder, meta, located_meta, sections)
+    refs = _load_references(folder, problems, cache)
+    style = _load_style(folder, meta, located_meta, problems, theme, origins)
+
+    parts = ([summary] if summary else []) + sections + appendices + block_texts
+    texts = _meta_texts(folder, meta, located_meta, sections + appendices, origins)
     _read_markdown(parts, texts, session, problems)
     for text in texts:
         _check_meta_text(text, problems)
     ids = _Ids()
-    for part in sections:
+    for part in sections + appendices:
         if part.anchor:
             ids.add(part.anchor, part.path, 1, problems)
     for part in parts:
@@ -834,12 +887,57 @@ def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
     if problems.errors:
         raise ContentError(_in_reading_order(problems.errors, folder, parts))
     by_key = {text.key: text.inlines for text in texts}
-    for part in sections:
+    for part in sections + appendices:
         part.title_inlines = by_key.get(f"{part.path.name}:title", tree.text(part.title))
         part.key_point_inlines = by_key.get(f"{part.path.name}:key_point", tree.text(part.key_point))
     meta.setdefault("language", "en")
     return Brief(slug, folder, meta, located_meta, by_key, summary, sections, refs, style,
-                 problems.warnings, details)
+                 problems.warnings, details, theme, appendices, block_texts)
+
+
+# Keys a brief takes from its theme when it does not set them itself.
+THEME_DEFAULTS = ("distribution", "rights", "license", "disclaimer", "csl")
+
+
+def _theme_defaults(meta: dict, theme: Theme) -> dict[str, tuple[Path, int | None]]:
+    """Fill ``meta`` with the theme's defaults; return where each value taken from the theme stands."""
+    origins = {}
+    for key in THEME_DEFAULTS:
+        if key not in meta and key in theme.data:
+            meta[key] = theme.data[key]
+            origins[key] = (theme.path, theme.line_of(key))
+    if "organization" not in meta:
+        source = "organization" if "organization" in theme.data else "name"
+        meta["organization"] = theme.data[source]
+        origins["organization"] = (theme.path, theme.line_of(source))
+    if theme.data.get("about"):
+        origins["about"] = (theme.path, theme.line_of("about"))
+    return origins
+
+
+def _block_texts(folder: Path, meta: dict | None, located: LocatedYaml | None, theme: Theme,
+                 origins: dict) -> list[Part]:
+    """The metadata texts that are whole paragraphs of Markdown (read like a section's body)."""
+    if not meta:
+        return []
+    path = folder / "brief.yaml"
+    found: list[tuple[str, str, Path, int | None]] = []
+    for index, author in enumerate(meta.get("authors") or []):
+        if isinstance(author.get("bio"), str):
+            found.append((f"bio.{index}", author["bio"], path, located.line_of(["authors", index, "bio"], 1)))
+    if isinstance(meta.get("acknowledgements"), str):
+        found.append(("acknowledgements", meta["acknowledgements"], path, located.line_of(["acknowledgements"], 1)))
+    if isinstance(theme.data.get("about"), str):
+        found.append(("about", theme.data["about"], *origins["about"]))
+    if isinstance(meta.get("disclaimer"), str):
+        where = origins.get("disclaimer") or (path, located.line_of(["disclaimer"], 1))
+        found.append(("disclaimer", meta["disclaimer"], *where))
+    parts = []
+    for key, value, source, line in found:
+        # a block scalar (| or >) starts on the line after its key
+        body_line = (line or 1) + (1 if "\n" in value.strip() else 0)
+        parts.append(Part("text", source, value, body_line, key=key))
+    return parts
 
 
 def _load_references(folder: Path, problems: Collector, cache) -> ReferenceIndex:
@@ -860,38 +958,51 @@ def default_csl(templates_dir: Path | None = None) -> Path:
     return base / "csl" / "brief-notes.csl"
 
 
-def _load_style(folder: Path, meta: dict | None, located: LocatedYaml | None, problems: Collector) -> StyleInfo | None:
+def _load_style(folder: Path, meta: dict | None, located: LocatedYaml | None, problems: Collector,
+                theme: Theme = DEFAULT_THEME, origins: dict | None = None) -> StyleInfo | None:
+    """The CSL style: the brief's ``csl`` (a file of the brief folder, else of its theme's folder), the
+    theme's, or the project's default."""
     model = (meta or {}).get("notes", "sources")
     path = default_csl()
-    line = None
+    yaml_path, line = folder / "brief.yaml", None
     if meta and meta.get("csl"):
-        line = located.line_of(["csl"]) if located else None
-        reason = outside_reason(meta["csl"], folder)
-        candidate = folder / meta["csl"]
-        if reason:
-            problems.error(folder / "brief.yaml", f"csl style '{meta['csl']}' {reason}", line,
-                           "put the .csl file in the brief folder and give its path relative to the folder")
+        yaml_path, line = (origins or {}).get("csl") or (folder / "brief.yaml", located.line_of(["csl"]) if located
+                                                         else None)
+        from_theme = yaml_path != folder / "brief.yaml"
+        places = ([] if from_theme else [folder]) + ([theme.folder] if theme.folder else [])
+        candidate, reason = None, ""
+        for place in places:
+            reason = outside_reason(meta["csl"], place)
+            if not reason and (place / meta["csl"]).is_file():
+                candidate = place / meta["csl"]
+                break
+        if reason and candidate is None:
+            problems.error(yaml_path, f"csl style '{meta['csl']}' {reason}", line,
+                           "put the .csl file in the brief folder (or the theme's) and give its path relative to it")
             return None
-        if not candidate.is_file():
-            problems.error(folder / "brief.yaml", f"csl style '{meta['csl']}' not found", line,
-                           "fix the path, relative to the brief folder, or remove 'csl' to use the default style")
+        if candidate is None:
+            where = "the brief folder" + (f" or the theme folder {THEMES_FOLDER}/{theme.name}" if theme.folder else "")
+            problems.error(yaml_path, f"csl style '{meta['csl']}' not found in {where}", line,
+                           "fix the path, relative to the folder, or remove 'csl' to use the default style")
             return None
         path = candidate
     try:
         return inspect_style(path, model)
     except StyleError as exc:
-        problems.error(folder / "brief.yaml", exc.message, line, exc.hint)
+        problems.error(yaml_path, exc.message, line, exc.hint)
         return None
 
 
-def _meta_texts(folder: Path, meta: dict | None, located: LocatedYaml | None, sections: list[Part]) -> list[_MetaText]:
-    """The metadata values read as inline Markdown."""
+def _meta_texts(folder: Path, meta: dict | None, located: LocatedYaml | None, sections: list[Part],
+                origins: dict | None = None) -> list[_MetaText]:
+    """The metadata values read as inline Markdown (a value taken from the theme is located there)."""
     texts: list[_MetaText] = []
     path = folder / "brief.yaml"
     if meta:
         for key in META_TEXT_FIELDS:
             if isinstance(meta.get(key), str):
-                texts.append(_MetaText(key, path, located.line_of([key], 1), meta[key]))
+                where = (origins or {}).get(key) or (path, located.line_of([key], 1))
+                texts.append(_MetaText(key, where[0], where[1], meta[key]))
         for index, author in enumerate(meta.get("authors") or []):
             for key in ("name", "affiliation"):
                 if isinstance(author.get(key), str):

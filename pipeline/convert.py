@@ -10,15 +10,53 @@ for a given SOURCE_DATE_EPOCH, beside their target and moved into place.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 from .fsutil import replace_atomic
 
 
+def reference_document(templates_dir: Path, reference: str, identity, theme_templates: Path | None = None) -> Path:
+    """The reference document pandoc takes the DOCX's styles from: the theme's own (``templates/docx/``
+    in its folder) or the project's, in the theme's colours (a recoloured copy, cached)."""
+    import hashlib
+    import zipfile
+
+    from .cache import default_cache_dir
+    from .theme import DEFAULT_ACCENT, DEFAULT_SECONDARY, find_template
+    from .ziputil import write_zip
+
+    base = find_template(f"docx/{reference}", templates_dir, theme_templates)
+    colours = [(DEFAULT_ACCENT, identity.accent), (DEFAULT_SECONDARY, identity.secondary), ("#eef3f8", identity.tint)]
+    colours = [(old[1:].upper(), new[1:].upper()) for old, new in colours if old != new]
+    if not colours:
+        return base
+    data = base.read_bytes()
+    key = hashlib.sha256(data + repr(colours).encode()).hexdigest()[:20]
+    target = default_cache_dir() / "docx" / f"reference-{key}.docx"
+    if target.is_file():
+        return target
+    with zipfile.ZipFile(base) as archive:
+        members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
+    recoloured = []
+    for name, content in members:
+        if name in ("word/styles.xml", "word/numbering.xml", "word/document.xml"):
+            text = content.decode("utf-8")
+            for old, new in colours:
+                text = text.replace(old, new).replace(old.lower(), new)
+            content = text.encode("utf-8")
+        recoloured.append((name, content))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    write_zip(temporary, recoloured, source_date_epoch=None)
+    os.replace(temporary, target)
+    return target
+
+
 def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path, reference: str,
               media: list[tuple[str, str, Path]], endnotes: bool, source_date_epoch: int,
-              cache_dir: Path | None = None) -> None:
+              cache_dir: Path | None = None, theme_templates: Path | None = None) -> None:
     """Write ``out`` from the composed tree ``document`` of the typed document ``model``.
 
     With ``endnotes`` the source notes become Word endnotes; then the package
@@ -32,7 +70,8 @@ def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path,
     with tempfile.TemporaryDirectory(prefix=".brief-docx-", dir=out.parent) as tmp:
         raw = Path(tmp) / "pandoc.docx"
         session.write(document, "docx", out=raw, media=media,
-                      options={"reference_doc": str(templates_dir / "docx" / reference)})
+                      options={"reference_doc": str(reference_document(templates_dir, reference, model.meta.identity,
+                                                                       theme_templates))})
         notes = Path(tmp) / "notes.docx"
         convert_to_endnotes(raw, notes, source_date_epoch=source_date_epoch)
         staged = Path(tmp) / out.name
@@ -41,8 +80,24 @@ def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path,
         replace_atomic(staged, out)
 
 
+def epub_stylesheet(model, templates_dir: Path, theme_templates: Path | None = None) -> str:
+    """The EPUB's style sheet (the theme's, else the project's) in the theme's colours.
+
+    Reading systems do not all support custom properties, so the house
+    colours are written out and replaced by the theme's here.
+    """
+    from .theme import DEFAULT_ACCENT, DEFAULT_SECONDARY, find_template
+
+    css = find_template("css/epub.css", templates_dir, theme_templates).read_text(encoding="utf-8")
+    identity = model.meta.identity
+    for house, theme in ((DEFAULT_ACCENT, identity.accent), (DEFAULT_SECONDARY, identity.secondary),
+                         ("#eef3f8", identity.tint)):
+        css = css.replace(house, theme)
+    return css
+
+
 def make_epub(session, document: dict, out: Path, *, model, templates_dir: Path, media: list[tuple[str, str, Path]],
-              source_date_epoch: int) -> None:
+              source_date_epoch: int, theme_templates: Path | None = None, theme_folder: Path | None = None) -> None:
     """Write the EPUB 3 ``out`` from the composed tree ``document`` of the typed document ``model``.
 
     The house style sheet gets the brief's font lists (:mod:`pipeline.fonts`)
@@ -53,7 +108,7 @@ def make_epub(session, document: dict, out: Path, *, model, templates_dir: Path,
     from .epub import finish_epub
 
     scripts = list(model.meta.scripts)
-    faces = fonts.faces_for(scripts)
+    faces = fonts.faces_for(scripts, fonts.theme_faces(model.meta.identity, theme_folder))
     text = document_text(model)
     with tempfile.TemporaryDirectory(prefix=".brief-epub-", dir=out.parent) as tmp:
         folder = Path(tmp)
@@ -65,8 +120,7 @@ def make_epub(session, document: dict, out: Path, *, model, templates_dir: Path,
             names[face] = name
         # pandoc puts the style sheets in EPUB/styles/ and the fonts in EPUB/fonts/.
         face_css = fonts.font_face_css(faces, lambda face: f"../fonts/{names[face]}")
-        house_css = fonts.with_stacks((templates_dir / "css" / "epub.css").read_text(encoding="utf-8"),
-                                      fonts.stacks(faces, scripts))
+        house_css = fonts.with_stacks(epub_stylesheet(model, templates_dir, theme_templates), fonts.stacks(faces, scripts))
         (folder / "fonts.css").write_text(face_css, encoding="utf-8")
         (folder / "brief.css").write_text(house_css, encoding="utf-8")
         options = {

@@ -24,9 +24,25 @@ from . import i18n, tree
 from .content import Brief, is_crossref
 from .errors import ContentError, Problem
 from .i18n import labels_for
-from .model import Author, Citation, CitationItem, Document, Footnote, Meta, Note, Part, Target, Text
+from .model import (
+    Author,
+    Citation,
+    CitationItem,
+    Document,
+    Footnote,
+    Identity,
+    Licence,
+    Meta,
+    Note,
+    Part,
+    Series,
+    Target,
+    Text,
+    ThemeFace,
+)
 from .notes import CitationRequest, NoteFormatError, format_citation_notes, format_source_notes
 from .references import cited_references
+from .theme import THEME_MEDIA
 
 FOOTNOTE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -92,7 +108,35 @@ def _meta(brief: Brief) -> Meta:
                  for i, a in enumerate(meta.get("authors") or [])],
         keywords=list(meta.get("keywords") or []),
         csl=meta.get("csl"),
+        doi=meta.get("doi"),
+        isbn=meta.get("isbn"),
+        url=meta.get("url"),
+        series=Series(meta["series"]["name"], str(meta["series"]["number"]) if meta["series"].get("number")
+                      is not None else None) if meta.get("series") else None,
+        licence=_licence(meta.get("license")),
+        identity=_identity(brief),
     )
+
+
+def _licence(value) -> Licence | None:
+    from .licence import resolve
+
+    if value is None:
+        return None
+    found = resolve(value)  # checked when the brief was loaded
+    return Licence(found.name, found.url, found.spdx)
+
+
+def _identity(brief: Brief) -> Identity:
+    theme = brief.theme
+    if not theme.folder:
+        return Identity()
+    logo = f"{THEME_MEDIA}/{theme.data['logo']}" if theme.data.get("logo") else None
+    faces = [ThemeFace(role, face.path.relative_to(theme.folder).as_posix(), face.family, face.weight, face.italic)
+             for role, found in (("serif", theme.body_fonts), ("sans", theme.heading_fonts)) for face in found]
+    return Identity(theme=theme.name, publisher=theme.data["name"], accent=theme.accent, secondary=theme.secondary,
+                    tint=theme.tint, logo=logo, address=theme.data.get("address"), url=theme.data.get("url"),
+                    fonts=faces)
 
 
 class _Numbering:
@@ -182,11 +226,14 @@ def _targets(brief: Brief, parts: list[Part]) -> dict[str, Target]:
     """Numbered figures and tables (in reading order) and section targets."""
     targets: dict[str, Target] = {}
     figures = tables = 0
-    for part, source in zip(parts, brief.parts):
+    sources = [source for source in brief.parts if source.kind != "text"]
+    for part, source in zip(parts, sources):
+        kind = "appendix" if part.kind == "appendix" else "section"
+        label = part.letter if part.kind == "appendix" else (str(part.number) if part.number is not None else "")
         if source.anchor:
-            targets[source.anchor] = Target(source.anchor, "section", str(part.number), part.id)
+            targets[source.anchor] = Target(source.anchor, kind, label, part.id)
 
-        def visit(node, part=part):
+        def visit(node, kind=kind, label=label):
             nonlocal figures, tables
             attributes = tree.node_attr(node)
             if not attributes or not attributes[0].startswith(("fig-", "tbl-", "sec-")):
@@ -199,29 +246,46 @@ def _targets(brief: Brief, parts: list[Part]) -> dict[str, Target]:
                 tables += 1
                 targets[identifier] = Target(identifier, "table", str(tables), identifier)
             elif node["t"] == "Header" and identifier.startswith("sec-"):
-                number = str(part.number) if part.number is not None else ""
-                targets[identifier] = Target(identifier, "section", number, identifier)
+                targets[identifier] = Target(identifier, kind, label, identifier)
 
         tree.walk(part.blocks, visit)
     return targets
+
+
+APPENDIX_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def build_document(brief: Brief, session, templates_dir: Path | None = None) -> Document:
     """The intermediate for ``brief``; formats the notes with citeproc (ContentError if it cannot)."""
     numbering = _Numbering(brief)
     parts: list[Part] = []
-    for index, source in enumerate(brief.parts):
+    texts: dict[str, list] = {}  # the metadata texts read as blocks, by key (bio.0, acknowledgements ...)
+    sections = appendices = 0
+    for source in brief.parts:
+        number = letter = None
         if source.kind == "summary":
-            part_id, number = "summary", None
+            part_id, file = "summary", source.path.name
+        elif source.kind == "section":
+            sections += 1
+            part_id, number, file = f"section-{sections}", sections, f"sections/{source.path.name}"
+        elif source.kind == "appendix":
+            letter = APPENDIX_LETTERS[appendices % 26] * (appendices // 26 + 1)
+            appendices += 1
+            part_id, file = f"appendix-{letter.lower()}", f"appendices/{source.path.name}"
         else:
-            part_id, number = f"section-{index}", index
-        numbering.part(part_id, source.path.name, source.reading)
+            part_id = "text-" + source.key.replace(".", "-")
+            file = source.path.relative_to(brief.folder.parent).as_posix() if source.path.is_relative_to(
+                brief.folder.parent) else source.path.name
+        numbering.part(part_id, file, source.reading)
         blocks = tree.map_inlines(source.reading.blocks if source.reading else [], numbering.inline)
         blocks = _demote_and_name_headings(blocks, part_id)
-        file = source.path.name if source.kind == "summary" else f"sections/{source.path.name}"
-        part = Part(source.kind, part_id, file, blocks, number)
-        if source.kind == "section":
+        if source.kind == "text":
+            texts[source.key] = blocks
+            continue
+        part = Part(source.kind, part_id, file, blocks, number, letter=letter)
+        if source.kind in ("section", "appendix"):
             part.title = Text(plain_text(source.title_inlines, brief.language), source.title_inlines)
+        if source.kind == "section":
             part.key_point = Text(plain_text(source.key_point_inlines, brief.language), source.key_point_inlines)
             part.key_point_derived = source.key_point_derived
             part.short = source.short
@@ -229,22 +293,118 @@ def build_document(brief: Brief, session, templates_dir: Path | None = None) -> 
 
     notes = _format_notes(brief, numbering, session)
     meta = _meta(brief)
+    labels = labels_for(meta.language)
     images = sorted({image for source in brief.parts for image in source.images})
+    if meta.identity.logo:
+        images.append(meta.identity.logo)
+    body = [p for p in parts if p.kind in ("summary", "section")]
     document = Document(
         slug=brief.slug,
         meta=meta,
-        labels=labels_for(meta.language),
-        summary=parts[0],
-        sections=parts[1:],
+        labels=labels,
+        summary=body[0],
+        sections=body[1:],
         citations=numbering.citations,
         notes=notes,
         footnotes=numbering.footnotes,
         targets=_targets(brief, parts),
         images=images,
         warnings=[w.format(relative_to=brief.folder.parent) for w in brief.warnings],
+        appendices=[p for p in parts if p.kind == "appendix"],
     )
+    document.back = _back_matter(brief, document, texts, session)
     _choose_fonts(brief, document)
     return document
+
+
+def _back_matter(brief: Brief, document: Document, texts: dict[str, list], session) -> list[Part]:
+    """What follows the Notes and appendices of the long version, each only when there is something to say:
+    about the authors, acknowledgements, about the organisation, how to cite, licence, disclaimer."""
+    meta, labels = document.meta, document.labels
+    back: list[Part] = []
+
+    def add(part_id: str, title: str, blocks: list) -> None:
+        back.append(Part("back", part_id, "brief.yaml", blocks, title=Text(title, tree.text(title))))
+
+    bios: list = []
+    for index, author in enumerate(meta.authors):
+        if f"bio.{index}" in texts:
+            bios.append(tree.Div([tree.Para([tree.Strong(author.name.inlines)]), *texts[f"bio.{index}"]],
+                                 classes=["bio"]))
+    if bios:
+        add("about-authors", labels["about_authors"], bios)
+    if "acknowledgements" in texts:
+        add("acknowledgements", labels["acknowledgements"], texts["acknowledgements"])
+    identity = meta.identity
+    if "about" in texts or identity.address or identity.url:
+        blocks = list(texts.get("about", []))
+        contact = []
+        if identity.address:
+            contact.append(tree.text(identity.address))
+        if identity.url:
+            contact.append([tree.Link(tree.text(identity.url), identity.url, classes=["uri"])])
+        if contact:
+            # one paragraph per line: a line break in a justified paragraph stretches the line before it in Word
+            blocks.append(tree.Div([tree.Para(piece) for piece in contact], classes=["imprint"]))
+        organization = meta.organization.plain if meta.organization else identity.publisher
+        add("about-organization", labels["about_organization"].format(organization=organization), blocks)
+    citation = _suggested_citation(brief, document, session)
+    if citation:
+        add("how-to-cite", labels["how_to_cite"], [tree.Div(citation, classes=["suggested-citation"])])
+    if meta.licence:
+        licence = meta.licence
+        named = [tree.Link(tree.text(licence.name), licence.url)]
+        if licence.spdx:
+            named += [tree.Space(), tree.Str(f"({licence.spdx})")]
+        blocks = [tree.Div([tree.Para(named), tree.Para([tree.Link(tree.text(licence.url), licence.url,
+                                                                     classes=["uri"])])], classes=["licence"])]
+        if meta.rights:
+            blocks.insert(0, tree.Para(meta.rights.inlines))
+        add("licence", labels["licence"], blocks)
+    if "disclaimer" in texts:
+        add("disclaimer", labels["disclaimer"], [tree.Div(texts["disclaimer"], classes=["disclaimer"])])
+    return back
+
+
+def suggested_citation_item(document: Document) -> dict:
+    """The brief itself as a CSL JSON item: what "How to cite this brief" formats with the brief's style."""
+    meta = document.meta
+    year, month, day = (int(piece) for piece in meta.date.split("-"))
+    item = {"id": "brief-pipeline-this-brief", "type": "report", "title": meta.title.plain,
+            "issued": {"date-parts": [[year, month, day]]}, "language": meta.language}
+    if meta.subtitle:
+        item["title"] = f"{meta.title.plain}: {meta.subtitle.plain}"
+    # names as written (a literal): splitting "family, given" would guess wrong for many cultures
+    authors = [{"literal": author.name.plain} for author in meta.authors]
+    organization = meta.organization.plain if meta.organization else meta.identity.publisher
+    if authors:
+        item["author"] = authors
+    elif organization:
+        item["author"] = [{"literal": organization}]
+    if organization:
+        item["publisher"] = organization
+    if meta.series:
+        item["collection-title"] = meta.series.name
+        if meta.series.number:
+            item["collection-number"] = meta.series.number
+            item["number"] = meta.series.number
+    for key, value in (("DOI", meta.doi), ("ISBN", meta.isbn), ("URL", meta.url)):
+        if value:
+            item[key] = value
+    return item
+
+
+def _suggested_citation(brief: Brief, document: Document, session) -> list:
+    """The brief's own reference in its CSL style (the style's bibliography entry, or its first full note)."""
+    import json
+
+    item = suggested_citation_item(document)
+    try:
+        entry = format_source_notes([item["id"]], ("csljson", json.dumps([item], ensure_ascii=False)), brief.style,
+                                    document.meta.language, session)
+    except NoteFormatError:
+        return []
+    return entry.get(item["id"], [])
 
 
 def document_text(document: Document) -> str:
@@ -266,11 +426,12 @@ def document_text(document: Document) -> str:
 
 def _choose_fonts(brief: Brief, document: Document) -> None:
     """The brief's font groups; a character no font of the catalogue can draw is an error where it stands."""
-    from .fonts import FontMissing, choose, describe
+    from .fonts import FontMissing, choose, describe, theme_faces
 
     text = document_text(document)
     try:
-        document.meta.scripts, missing = choose(text, document.meta.language)
+        theme = theme_faces(document.meta.identity, brief.theme.folder)
+        document.meta.scripts, missing = choose(text, document.meta.language, theme)
     except FontMissing as exc:
         raise ContentError([Problem(brief.folder / "brief.yaml", f"cannot choose the fonts: {exc}")]) from None
     if missing:

@@ -248,6 +248,8 @@ def finish_epub(src: Path, dst: Path, *, source_date_epoch: int | None, directio
         root = etree.fromstring(entries[name])
         move_note_anchors(root)
         _footnotes_as_asides(root)
+        for box in root.xpath("//x:div[contains(concat(' ', @class, ' '), ' box ')]", namespaces=NS):
+            box.tag = f"{{{XHTML_NS}}}aside"  # a sidebar is complementary content (pipeline/compose.py)
         heading = root.find(f".//{{{XHTML_NS}}}h1")
         _set_title(root, _text(heading) if heading is not None else book_title)
         docs[name] = root

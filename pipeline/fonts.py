@@ -46,18 +46,21 @@ class Face:
     weight: int
     style: str  # "normal" or "italic"
     file: str  # file name in its folder (for CJK: the collection)
-    folder: str  # "house", "noto", "noto-cjk"
+    folder: str  # "house", "noto", "noto-cjk", "theme"
     collection_name: str = ""  # for a face inside a CJK collection: its own name there
+    base: str = ""  # a theme's face: the theme's folder (``file`` is relative to it)
 
     @property
     def source(self) -> Path:
+        if self.folder == "theme":
+            return Path(self.base) / self.file
         base = {"house": HOUSE_DIR, "noto": NOTO_DIR, "noto-cjk": NOTO_CJK_DIR}[self.folder]
         return base / self.file
 
     @property
     def key(self) -> str:
         """A name for the face's file as the pipeline stores it (extracted, subset)."""
-        stem = Path(self.file).stem
+        stem = Path(self.file).stem if self.folder != "theme" else "Theme-" + Path(self.file).stem
         return f"{stem}-{self.collection_name.split()[-1]}" if self.collection_name else stem
 
 
@@ -162,7 +165,7 @@ def scripts_needed(text: str, language: str) -> list[str]:
         found.append(primary)
     region = cjk_region(language)
     seen_groups = set()
-    for char in set(text):
+    for char in dict.fromkeys(text):  # in order of appearance: a set's order changes with the hash seed
         group = script_of(char)
         if group is None or group in seen_groups:
             continue
@@ -181,9 +184,19 @@ def scripts_needed(text: str, language: str) -> list[str]:
 FALLBACKS = ("latin-extra", "symbols")
 
 
-def faces_for(scripts: list[str]) -> list[Face]:
-    """The house faces, then the faces of ``scripts`` (fallback groups included only when listed)."""
-    faces = _house()
+def theme_faces(identity, theme_dir: Path | None) -> list[Face]:
+    """The faces a theme gives for text ("serif") and headings ("sans") (pipeline/theme.py checked them)."""
+    if not theme_dir or not getattr(identity, "fonts", None):
+        return []
+    return [Face(f"Brief Theme {face.role.capitalize()}", face.family, face.role, 700 if face.weight >= 600 else 400,
+                 "italic" if face.italic else "normal", face.file, "theme", base=str(theme_dir))
+            for face in identity.fonts]
+
+
+def faces_for(scripts: list[str], theme: list[Face] | tuple = ()) -> list[Face]:
+    """The theme's faces, the house faces, then the faces of ``scripts`` (fallback groups included only when
+    listed). The house faces stay behind a theme's as fallbacks for characters its fonts lack."""
+    faces = [*theme, *_house()]
     for script in scripts:
         for face in SCRIPTS[script]:
             if face not in faces:
@@ -191,7 +204,7 @@ def faces_for(scripts: list[str]) -> list[Face]:
     return faces
 
 
-def choose(text: str, language: str) -> tuple[list[str], list[str]]:
+def choose(text: str, language: str, theme: list[Face] | tuple = ()) -> tuple[list[str], list[str]]:
     """The font groups ``text`` needs and the characters no face of the catalogue draws.
 
     The brief's own script and the scripts of its characters come first; the
@@ -200,7 +213,7 @@ def choose(text: str, language: str) -> tuple[list[str], list[str]]:
     """
     scripts = scripts_needed(text, language)
     covered: set[int] = set()
-    for face in faces_for(scripts):
+    for face in faces_for(scripts, theme):
         covered |= _cmap(face)
     leftover = [char for char in dict.fromkeys(text) if not _invisible(char) and ord(char) not in covered]
     for group in FALLBACKS:
@@ -228,8 +241,9 @@ def stacks(faces: list[Face], scripts: list[str]) -> dict[str, list[str]]:
 
     def ordered(role: str) -> list[Face]:
         return ([f for f in faces if f in primary and f.role == role]
+                + [f for f in faces if f.folder == "theme" and f.role == role]
                 + [f for f in faces if f.folder == "house" and f.role == role]
-                + [f for f in faces if f not in primary and f.folder != "house" and f.role == role
+                + [f for f in faces if f not in primary and f.folder not in ("house", "theme") and f.role == role
                    and f.css_family not in fallbacks])
 
     out = {}
@@ -251,7 +265,7 @@ def _cache_dir() -> Path:
 
 def face_file(face: Face) -> Path:
     """The single-face font file for ``face`` (a CJK face is extracted once from its collection)."""
-    if face.folder != "noto-cjk":
+    if face.folder != "noto-cjk":  # house, noto and theme faces are single files already
         if not face.source.is_file():
             raise FontMissing(f"the font file {face.source} is missing ({SETUP_HINT})")
         return face.source
@@ -361,21 +375,27 @@ def font_face_css(faces: list[Face], url_of) -> str:
 
 
 # The PDF's renderer sees font files under these virtual folders only (pipeline/pdf.py's fetcher).
-PDF_FONT_URLS = {"house": "file:///fonts/house/", "noto": "file:///fonts/noto/", "noto-cjk": "file:///fonts/cache/"}
+PDF_FONT_URLS = {"house": "file:///fonts/house/", "noto": "file:///fonts/noto/", "noto-cjk": "file:///fonts/cache/",
+                 "theme": "file:///fonts/theme/"}
 
 
-def pdf_font_roots() -> dict[str, Path]:
-    return {PDF_FONT_URLS["house"]: HOUSE_DIR, PDF_FONT_URLS["noto"]: NOTO_DIR, PDF_FONT_URLS["noto-cjk"]: _cache_dir()}
+def pdf_font_roots(theme_dir: Path | None = None) -> dict[str, Path]:
+    roots = {PDF_FONT_URLS["house"]: HOUSE_DIR, PDF_FONT_URLS["noto"]: NOTO_DIR, PDF_FONT_URLS["noto-cjk"]: _cache_dir()}
+    if theme_dir:
+        roots[PDF_FONT_URLS["theme"]] = Path(theme_dir)
+    return roots
 
 
 def pdf_font_url(face: Face) -> str:
     """The face's file under the PDF renderer's virtual font folders (a CJK face is extracted first)."""
+    if face.folder == "theme":
+        return PDF_FONT_URLS["theme"] + face.file
     return PDF_FONT_URLS[face.folder] + face_file(face).name
 
 
-def pdf_fonts_css(scripts: list[str]) -> str:
+def pdf_fonts_css(scripts: list[str], theme: list[Face] | tuple = ()) -> str:
     """The @font-face rules of the PDF for a brief needing ``scripts``."""
-    return font_face_css(faces_for(scripts), pdf_font_url)
+    return font_face_css(faces_for(scripts, theme), pdf_font_url)
 
 
 # --- subsets for the EPUB and the DOCX --------------------------------------------------------------
@@ -395,13 +415,14 @@ COMMON_LATIN = frozenset(
 _FEATURES = ["smcp", "c2sc", "lnum", "onum", "tnum", "pnum", "case", "frac"]
 
 
-def subset_file(face: Face, text: str) -> tuple[Path, str]:
+def subset_file(face: Face, text: str, flavor: str | None = None) -> tuple[Path, str]:
     """A copy of ``face`` holding only the glyphs ``text`` needs, cached; returns (file, its name in a package).
 
     The subset keeps OpenType layout for the characters kept (shaping,
     ligatures, small capitals), so the text shapes as in the PDF, and is
     deterministic: the same characters give the same bytes. A house face's
-    subset is rounded up to Latin-1 (:data:`COMMON_LATIN`).
+    subset is rounded up to Latin-1 (:data:`COMMON_LATIN`). ``flavor``
+    ``"woff2"`` compresses it for the web edition (fontTools with Brotli).
     """
     cmap = _cmap(face)
     wanted = {ord(char) for char in text + _ALWAYS}
@@ -410,15 +431,16 @@ def subset_file(face: Face, text: str) -> tuple[Path, str]:
     codes = sorted(code for code in wanted if code in cmap)
     source = face_file(face)
     key = ",".join(map(str, codes))
-    stamp = hashlib.sha256(f"{SUBSET_VERSION}:{source.name}:{source.stat().st_size}:{key}".encode()).hexdigest()[:16]
-    suffix = source.suffix
+    stamp = hashlib.sha256(f"{SUBSET_VERSION}:{source.name}:{source.stat().st_size}:{flavor}:{key}".encode()
+                           ).hexdigest()[:16]
+    suffix = f".{flavor}" if flavor else source.suffix
     target = _cache_dir() / "subsets" / f"{face.key}-{stamp}{suffix}"
     if not target.is_file():
-        _subset(source, codes, target)
+        _subset(source, codes, target, flavor)
     return target, f"{face.key}{suffix}"
 
 
-def _subset(source: Path, codes: list[int], target: Path) -> None:
+def _subset(source: Path, codes: list[int], target: Path, flavor: str | None = None) -> None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -432,6 +454,7 @@ def _subset(source: Path, codes: list[int], target: Path) -> None:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=codes)
     subsetter.subset(font)
+    font.flavor = flavor
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     font.save(str(temporary))

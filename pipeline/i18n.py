@@ -178,7 +178,7 @@ def unsupported_language(language: str) -> tuple[str, str] | None:
 
 # --- labels -----------------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_catalogue(name: str) -> dict[str, tuple[str, str]]:
     """``locale/<name>.po`` as {key (msgctxt): (English msgid, msgstr)}, read once per process."""
     with (LOCALE_DIR / f"{name}.po").open("rb") as handle:

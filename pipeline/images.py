@@ -136,3 +136,35 @@ def _check_css(css: str) -> None:
         if not target.startswith("#") and not target.startswith("data:"):
             raise ImageError(f"is an SVG whose styles refer to another file ({target[:60]})",
                              "remove the url(...) reference")
+
+
+# An SVG drawing becomes a PNG of at most this width for formats that cannot show SVG (the DOCX): sharp
+# across the text column (106 mm) at about 380 dpi.
+FALLBACK_WIDTH = 1600
+
+
+def png_fallback(path: Path, cache_dir: Path | None = None) -> Path:
+    """A PNG rendering of the SVG ``path`` (MuPDF, through PyMuPDF), cached by the drawing's content.
+
+    Word shows an SVG only beside a PNG fallback that pandoc cannot make
+    without rsvg-convert; the DOCX gets this PNG instead.
+    """
+    import hashlib
+
+    import pymupdf
+
+    from .cache import default_cache_dir
+    from .fsutil import write_bytes_atomic
+
+    data = Path(path).read_bytes()
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "png"
+    target = folder / f"{hashlib.sha256(data).hexdigest()[:24]}-{FALLBACK_WIDTH}.png"
+    if target.is_file():
+        return target
+    with pymupdf.open(stream=data, filetype="svg") as document:
+        page = document[0]
+        zoom = min(8.0, max(1.0, FALLBACK_WIDTH / max(page.rect.width, 1)))
+        pixmap = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=True)
+        png = pixmap.tobytes("png")
+    write_bytes_atomic(target, png)
+    return target

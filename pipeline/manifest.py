@@ -21,6 +21,19 @@ def variant_counts(document: Document) -> dict:
 
 
 def brief_entry(document: Document) -> dict:
+    """What manifest.json says about the brief: for distributors, who catalogue it without opening a file."""
     meta = document.meta
-    return {"slug": document.slug, "title": meta.title.plain, "date": meta.date, "version": meta.version,
-            "language": meta.language}
+    entry = {"slug": document.slug, "title": meta.title.plain, "date": meta.date, "version": meta.version,
+             "language": meta.language,
+             "authors": [{"name": a.name.plain, **({"affiliation": a.affiliation.plain} if a.affiliation else {})}
+                         for a in meta.authors],
+             "organization": meta.organization.plain if meta.organization else None,
+             "rights": meta.rights.plain if meta.rights else None,
+             "license": ({"name": meta.licence.name, "url": meta.licence.url,
+                          **({"spdx": meta.licence.spdx} if meta.licence.spdx else {})} if meta.licence else None),
+             "theme": meta.identity.theme or None,
+             "identifiers": {key: value for key, value in (("doi", meta.doi), ("isbn", meta.isbn), ("url", meta.url))
+                             if value}}
+    if meta.series:
+        entry["series"] = {"name": meta.series.name, "number": meta.series.number}
+    return entry

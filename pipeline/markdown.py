@@ -373,15 +373,17 @@ def read_body(session, text: str, timeout: float | None = None) -> dict:
     return join_east_asian_lines(document)
 
 
-def join_east_asian_lines(value):
-    """``value`` (pandoc JSON) without the soft line breaks that stand between two wide characters."""
+def join_east_asian_lines(value, spaces: bool = False):
+    """``value`` (pandoc JSON) without the soft line breaks that stand between two wide characters, and
+    with ``spaces`` the spaces too (citeproc puts spaces around "和" and between the parts of a note)."""
+    gaps = ("SoftBreak", "Space") if spaces else ("SoftBreak",)
     if isinstance(value, list):
-        items = [join_east_asian_lines(item) for item in value]
+        items = [join_east_asian_lines(item, spaces) for item in value]
         return [item for index, item in enumerate(items)
-                if not (isinstance(item, dict) and item.get("t") == "SoftBreak" and 0 < index < len(items) - 1
+                if not (isinstance(item, dict) and item.get("t") in gaps and 0 < index < len(items) - 1
                         and _wide_edge(items[index - 1], -1) and _wide_edge(items[index + 1], 0))]
     if isinstance(value, dict):
-        return {key: join_east_asian_lines(item) for key, item in value.items()}
+        return {key: join_east_asian_lines(item, spaces) for key, item in value.items()}
     return value
 
 

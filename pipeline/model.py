@@ -18,7 +18,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 Inlines = list  # pandoc JSON inlines
 Blocks = list  # pandoc JSON blocks
@@ -43,6 +43,45 @@ class Author:
 
 
 @dataclass
+class Series:
+    name: str
+    number: str | None = None
+
+
+@dataclass
+class Licence:
+    name: str
+    url: str
+    spdx: str | None = None
+
+
+@dataclass
+class ThemeFace:
+    """A font file of the theme (relative to its folder) replacing a default face."""
+
+    role: str  # "serif" (body) or "sans" (headings)
+    file: str
+    family: str
+    weight: int
+    italic: bool
+
+
+@dataclass
+class Identity:
+    """What the brief's theme gives its pages (pipeline/theme.py): the project's look when it has none."""
+
+    theme: str = ""  # the theme's name; "" for the default
+    publisher: str = ""  # short name for running heads ("" = the organisation)
+    accent: str = "#1f4e79"
+    secondary: str = "#9db3c8"
+    tint: str = "#eef3f8"
+    logo: str | None = None  # the logo's name in the document's media ("_theme/logo.svg")
+    address: str | None = None
+    url: str | None = None
+    fonts: list[ThemeFace] = field(default_factory=list)
+
+
+@dataclass
 class Meta:
     title: Text
     date: str  # ISO, for metadata
@@ -64,6 +103,12 @@ class Meta:
     keywords: list[str] = field(default_factory=list)
     csl: str | None = None
     scripts: list[str] = field(default_factory=list)  # font groups beyond the house faces (pipeline/fonts.py)
+    doi: str | None = None
+    isbn: str | None = None
+    url: str | None = None  # canonical address of the long version
+    series: Series | None = None
+    licence: Licence | None = None
+    identity: Identity = field(default_factory=Identity)
 
 
 @dataclass
@@ -128,11 +173,12 @@ class Target:
 
 @dataclass
 class Part:
-    kind: str  # summary, section
+    kind: str  # summary, section, appendix, back (back matter: about the authors, how to cite ...)
     id: str
     file: str
     blocks: Blocks
     number: int | None = None
+    letter: str | None = None  # appendices: A, B ...
     title: Text | None = None
     key_point: Text | None = None
     key_point_derived: bool = False
@@ -152,11 +198,14 @@ class Document:
     targets: dict[str, Target]
     images: list[str]
     warnings: list[str]
+    appendices: list[Part] = field(default_factory=list)
+    back: list[Part] = field(default_factory=list)  # after the appendices: about the authors ... licence
     format: int = FORMAT_VERSION
 
     @property
     def parts(self) -> list[Part]:
-        return [self.summary, *self.sections]
+        """The parts of the long version in reading order (the Notes stand between sections and appendices)."""
+        return [self.summary, *self.sections, *self.appendices, *self.back]
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, indent=1, sort_keys=True) + "\n"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from . import tree
 from .csl import StyleInfo
+from .markdown import join_east_asian_lines
 
 
 @dataclass
@@ -128,7 +129,7 @@ def _clean(key: str, blocks: list) -> list:
             raise NoteFormatError(key, f"the reference '{key}' holds raw HTML, which a note cannot show")
         else:
             flat.append(block)
-    flat = [_strip_edges(block) for block in flat]
+    flat = [_strip_edges(block) for block in join_east_asian_lines(flat, spaces=True)]
     if not tree.stringify(flat).strip():
         raise NoteFormatError(key, f"the style formats the reference '{key}' as an empty note")
     return flat

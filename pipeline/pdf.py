@@ -16,7 +16,6 @@ from urllib.parse import unquote, urlparse
 from .errors import PageLimitError
 from .fsutil import write_bytes_atomic
 
-
 # The document sees its folders under fixed virtual paths: no file outside
 # them can be named, and the PDF does not depend on where the brief or the
 # checkout lives (WeasyPrint names image resources after their URL).
@@ -49,23 +48,31 @@ def confined_fetcher(roots: dict[str, Path]):
     return ConfinedFetcher(allowed_protocols={"file"}, fail_on_errors=True)
 
 
-def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = ()):
+def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = (),
+           theme_dir: Path | None = None, theme_fonts: list | tuple = ()):
     """WeasyPrint's laid-out document of the HTML ``page`` with the house stylesheet.
 
     ``scripts`` are the brief's font groups beyond the house faces
     (:mod:`pipeline.fonts`): their @font-face rules join the style sheet and
-    the text and heading font lists name them.
+    the text and heading font lists name them. ``theme_dir`` is the brief's
+    theme folder: its files (the logo) are served as ``_theme/...`` of the
+    brief, and its ``templates/css/brief.css`` replaces the project's.
     """
     import weasyprint
     import weasyprint.text.fonts
 
     from . import fonts
+    from .document import THEME_MEDIA
+    from .theme import find_template
 
-    fetcher = confined_fetcher({BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir, **fonts.pdf_font_roots()})
+    roots = {f"{BRIEF_URL}{THEME_MEDIA}/": theme_dir} if theme_dir else {}  # before the brief's own root
+    fetcher = confined_fetcher({**roots, BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir,
+                                **fonts.pdf_font_roots(theme_dir)})
     html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
-    faces = fonts.faces_for(list(scripts))
-    css = fonts.pdf_fonts_css(list(scripts)) + fonts.with_stacks(
-        (templates_dir / "css" / "brief.css").read_text(encoding="utf-8"), fonts.stacks(faces, list(scripts)))
+    faces = fonts.faces_for(list(scripts), theme_fonts)
+    sheet = find_template("css/brief.css", templates_dir, theme_dir / "templates" if theme_dir else None)
+    css = fonts.pdf_fonts_css(list(scripts), theme_fonts) + fonts.with_stacks(sheet.read_text(encoding="utf-8"),
+                                                                  fonts.stacks(faces, list(scripts)))
     # @font-face rules only take effect through a FontConfiguration shared by
     # the stylesheet and the rendering.
     font_config = weasyprint.text.fonts.FontConfiguration()
@@ -75,16 +82,20 @@ def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str
 
 
 def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
-               max_pages: int | None = None, scripts: list[str] | tuple = ()) -> int:
+               max_pages: int | None = None, scripts: list[str] | tuple = (), theme_dir: Path | None = None,
+               identifiers: dict[str, str] | None = None, theme_fonts: list | tuple = ()) -> int:
     """Write ``pdf_path`` from the HTML ``page``; return the page count.
 
     With ``max_pages`` set, a longer document raises PageLimitError and
     nothing is written.
     """
-    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts)
+    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts, theme_dir=theme_dir,
+                      theme_fonts=theme_fonts)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
         raise PageLimitError(pdf_path, pages, max_pages)
+    if identifiers:
+        _add_identifiers(document.metadata, identifiers)
     # Layout leaves much garbage behind; collecting it before the PDF is
     # written keeps a 100-page brief's peak memory under 300 MB.
     gc.collect()
@@ -94,16 +105,46 @@ def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Pat
     return pages
 
 
-def count_pages(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = ()) -> int:
+XMP_NAMESPACES = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
+                  "prism": "http://prismstandard.org/namespaces/basic/3.0/"}
+
+
+def _add_identifiers(metadata, identifiers: dict[str, str]) -> None:
+    """The brief's DOI, ISBN and address in the PDF's XMP: ``dc:identifier`` and ``prism:doi`` /
+    ``prism:isbn`` / ``prism:url`` as written, in WeasyPrint's own rdf:RDF."""
+    from lxml import etree
+
+    original = metadata.generate_rdf_metadata
+
+    def with_identifiers(*args, **kwargs) -> bytes:
+        root = etree.fromstring(original(*args, **kwargs))
+        rdf, dc, prism = (XMP_NAMESPACES[k] for k in ("rdf", "dc", "prism"))
+        description = etree.SubElement(root, f"{{{rdf}}}Description", {f"{{{rdf}}}about": ""},
+                                       nsmap={"dc": dc, "prism": prism})
+        # dc:identifier is one text in XMP: the DOI (doi:...), else the ISBN (urn:isbn:...), else the address
+        written = {"doi": "doi:{}", "isbn": "urn:isbn:{}", "url": "{}"}
+        first = next(scheme for scheme in written if scheme in identifiers)
+        etree.SubElement(description, f"{{{dc}}}identifier").text = written[first].format(identifiers[first])
+        for scheme, value in identifiers.items():
+            etree.SubElement(description, f"{{{prism}}}{scheme}").text = value
+        return etree.tostring(root, encoding="utf-8")
+
+    metadata.generate_rdf_metadata = with_identifiers
+
+
+def count_pages(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = (),
+                theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> int:
     """The number of pages ``page`` lays out to (nothing is written)."""
-    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts).pages)
+    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts,
+                      theme_dir=theme_dir, theme_fonts=theme_fonts).pages)
 
 
 ELLIPSIS = "\u2026"
 
 
 def fit_running_head(title: str, organization: str, *, variant: str, page_size: str, direction: str,
-                     templates_dir: Path, scripts: list[str] | tuple = ()) -> tuple[str, str]:
+                     templates_dir: Path, scripts: list[str] | tuple = (),
+                     theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> tuple[str, str]:
     """The running head's title and organisation, each cut at a word with an ellipsis to fit one line.
 
     WeasyPrint neither wraps nor clips a page-margin box's text as a
@@ -116,7 +157,8 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
     from . import fonts
     from .render import page_furniture_css
 
-    probe_font = fonts.with_stacks("var(--sans)", fonts.stacks(fonts.faces_for(list(scripts)), list(scripts)))
+    probe_font = fonts.with_stacks("var(--sans)", fonts.stacks(fonts.faces_for(list(scripts), theme_fonts),
+                                                              list(scripts)))
     candidates = {"title": _shortened(title), "organization": _shortened(organization)}
     probes = "".join(f'<p class="probe"><span class="probe-{key}" data-index="{index}">{escape(text)}</span></p>'
                      for key, texts in candidates.items() for index, text in enumerate(texts))
@@ -127,7 +169,8 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
             f'<body class="{variant}"><p class="running-strings"><span class="running-title">x</span>'
             f'<span class="running-organization">x</span></p><p style="break-before: page">x</p>'
             f'<main>{probes}</main></body></html>')
-    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir, scripts=scripts)
+    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir, scripts=scripts,
+                      theme_dir=theme_dir, theme_fonts=theme_fonts)
     widths = {"title": 0.0, "organization": 0.0}
     fitted = {"title": [], "organization": []}
     for box in _descendants(document.pages[1]._page_box):

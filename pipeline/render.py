@@ -19,9 +19,10 @@ from .model import Document, Text
 
 
 @functools.cache
-def environment(templates_dir: str) -> jinja2.Environment:
+def environment(templates_dir: str, theme_templates: str | None = None) -> jinja2.Environment:
+    """Jinja2 with the theme's templates (when it has its own) before the project's."""
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=jinja2.FileSystemLoader([*([theme_templates] if theme_templates else []), templates_dir]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -78,12 +79,16 @@ def metadata_html(document: Document, session) -> dict[str, str]:
         texts[f"author.{index}"] = Text(author.name.plain, [tree.Str("\u00a0") if n["t"] == "Space" else n
                                                             for n in author.name.inlines])
         texts[f"affiliation.{index}"] = author.affiliation
+    for part in [*document.sections, *document.appendices, *document.back]:
+        texts[f"part.{part.id}"] = part.title
     for part in document.sections:
         texts[f"section.{part.number}"] = part.title
+    if meta.series:
+        series = labels_text(document.labels["series_number"], series=meta.series.name, number=meta.series.number) \
+            if meta.series.number else meta.series.name
+        texts["series"] = Text(series, tree.text(series))
     present = {key: text for key, text in texts.items() if text is not None}
-    from .compose import localize_quotes
-
-    from .compose import keep_last_words_together
+    from .compose import keep_last_words_together, localize_quotes
 
     documents = [tree.document([tree.Plain(keep_last_words_together(localize_quotes(text.inlines, meta.language)))])
                  for text in present.values()]
@@ -91,10 +96,32 @@ def metadata_html(document: Document, session) -> dict[str, str]:
     return {key: html.strip() for key, html in zip(present, written)}
 
 
+def labels_text(pattern: str, **fields) -> str:
+    return pattern.format(**fields)
+
+
 def body_html(document_tree: dict, session, media=()) -> str:
-    """pandoc's HTML fragment of the composed body, with each note's id on its list item."""
+    """pandoc's HTML fragment of the composed body, with each note's id on its list item and each box an
+    ``<aside>``."""
     fragment = session.write(document_tree, "html5", options={"wrap_text": "none"}, media=media).result
-    return move_note_ids_to_items(fragment)
+    return boxes_as_asides(move_note_ids_to_items(fragment))
+
+
+def boxes_as_asides(fragment: str) -> str:
+    """A ``div.box`` (pipeline/compose.py's sidebar) as the ``<aside>`` it is: complementary content."""
+    if 'class="box' not in fragment:
+        return fragment
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    for element in root.xpath("//div[contains(concat(' ', @class, ' '), ' box ')]"):
+        element.tag = "aside"
+    return "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
+
+
+def identity_css(document: Document) -> str:
+    """The theme's colours as the style sheets' custom properties (the project's own when it has none)."""
+    identity = document.meta.identity
+    # html:root outranks brief.css's own :root (WeasyPrint applies that sheet after the page's style)
+    return (f"html:root {{ --accent: {identity.accent}; --rule: {identity.secondary}; --tint: {identity.tint}; }}\n")
 
 
 def move_note_anchors(root) -> None:
@@ -133,12 +160,14 @@ def move_note_ids_to_items(fragment: str) -> str:
 
 
 def render_page(document: Document, variant: str, body: str, texts: dict[str, str], templates_dir: Path,
-                running: tuple[str, str] = ("", "")) -> str:
+                running: tuple[str, str] = ("", ""), theme_templates: Path | None = None) -> str:
     """The complete HTML page WeasyPrint turns into the PDF; ``running`` is the running head (title, organisation)."""
-    template = environment(str(templates_dir)).get_template("page.html.j2")
+    template = environment(str(templates_dir), str(theme_templates) if theme_templates else None) \
+        .get_template("page.html.j2")
     return template.render(
         doc=document, meta=document.meta, labels=document.labels, variant=variant, body=body, running=running,
         text={key: jinja2.utils.markupsafe.Markup(value) for key, value in texts.items()},
-        sections=document.sections, has_notes=bool(document.notes) and variant == "long",
-        furniture=page_furniture_css(document.meta.direction, document.labels["page_of"]),
+        sections=document.sections, appendices=document.appendices, back=document.back,
+        has_notes=bool(document.notes) and variant == "long",
+        furniture=page_furniture_css(document.meta.direction, document.labels["page_of"]) + identity_css(document),
     )

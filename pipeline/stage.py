@@ -81,22 +81,27 @@ def stage_brief(brief_dir: Path, stage_dir: Path, templates_dir: Path = TEMPLATE
         for variant in VARIANTS:
             _stage_variant(document, variant, brief_dir, stage_dir, templates_dir, session, epoch, result,
                            work_dir)
+        # The web edition (pipeline/web.py): both pages, whatever the short PDF's page count, in web/.
+        from .web import stage_web
+
+        result.files.update(stage_web(document, brief_dir, stage_dir, templates_dir, session,
+                                      _media(document, brief_dir)))
     return document, result
 
 
 def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, templates_dir: Path, session,
                    epoch: int, result: StageResult, work_dir: Path | None) -> None:
+    from . import fonts
     from .compose import compose_full
     from .convert import make_docx, make_epub
     from .pdf import render_pdf
-    from .render import body_html, metadata_html, render_page
+    from .theme import theme_folder_of
 
     slug = document.slug
     names = {fmt: f"{slug}-{variant}.{fmt}" for fmt in FORMATS}
     media = _media(document, brief_dir)
-    page = render_page(document, variant, body_html(compose_full(document, variant, "html").tree, session, media),
-                       metadata_html(document, session), templates_dir,
-                       running=running_head(document, variant, templates_dir))
+    theme_dir = theme_folder_of(brief_dir, document.meta.identity.theme)
+    page = page_html(document, variant, brief_dir, templates_dir, session, media)
     if work_dir is not None:
         from .fsutil import write_text_atomic
 
@@ -105,41 +110,95 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     pdf = stage_dir / names["pdf"]
     try:
         result.pages[names["pdf"]] = render_pdf(page, pdf, brief_dir=brief_dir, templates_dir=templates_dir,
-                                                max_pages=limit, scripts=document.meta.scripts)
+                                                max_pages=limit, scripts=document.meta.scripts,
+                                                theme_dir=theme_dir, identifiers=identifiers_of(document),
+                                                theme_fonts=fonts.theme_faces(document.meta.identity, theme_dir))
     except PageLimitError as exc:
         result.errors.append(exc.describe(brief_dir.name))
         return  # the variant is not published; its earlier outputs are kept
     result.files[names["pdf"]] = pdf
     docx = compose_full(document, variant, "docx")
-    make_docx(session, docx.tree, stage_dir / names["docx"], model=document, templates_dir=templates_dir,
-              reference=REFERENCE_DOCX[document.meta.page_size], media=media, endnotes=variant == "long",
-              source_date_epoch=epoch)
+    docx_tree, docx_media = svg_as_png(docx.tree, media)
+    make_docx(session, docx_tree, stage_dir / names["docx"], model=document, templates_dir=templates_dir,
+              reference=REFERENCE_DOCX[document.meta.page_size], media=docx_media, endnotes=variant == "long",
+              source_date_epoch=epoch, theme_templates=theme_dir / "templates" if theme_dir else None)
     result.files[names["docx"]] = stage_dir / names["docx"]
     make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"], model=document,
-              templates_dir=templates_dir, media=media, source_date_epoch=epoch)
+              templates_dir=templates_dir, media=media, source_date_epoch=epoch,
+              theme_templates=theme_dir / "templates" if theme_dir else None, theme_folder=theme_dir)
     result.files[names["epub"]] = stage_dir / names["epub"]
 
 
-def running_head(document, variant: str, templates_dir: Path) -> tuple[str, str]:
-    """The PDF's running head (short title or title, organisation), fitted to one line."""
+def identifiers_of(document) -> dict[str, str]:
+    """The long version's identifiers, as every format's metadata carries them unchanged."""
+    meta = document.meta
+    return {scheme: value for scheme, value in (("doi", meta.doi), ("isbn", meta.isbn), ("url", meta.url)) if value}
+
+
+def svg_as_png(document_tree: dict, media: list[tuple[str, str, Path]]):
+    """The DOCX's tree and media with every SVG drawing replaced by its PNG rendering (Word needs one)."""
+    from . import tree
+    from .images import png_fallback
+
+    renamed = {name: f"{name}.png" for name, mime, _ in media if mime == "image/svg+xml"}
+    if not renamed:
+        return document_tree, media
+    out_media = [(renamed[name], "image/png", png_fallback(path)) if name in renamed else (name, mime, path)
+                 for name, mime, path in media]
+
+    def replace(node):
+        if node.get("t") == "Image" and node["c"][2][0] in renamed:
+            attributes, alt, (src, title) = node["c"]
+            return [{"t": "Image", "c": [attributes, alt, [renamed[src], title]]}]
+        return None
+
+    blocks = tree.map_inlines(document_tree["blocks"], replace)
+    return {**document_tree, "blocks": blocks}, out_media
+
+
+def page_html(document, variant: str, brief_dir: Path, templates_dir: Path, session, media=None) -> str:
+    """The HTML page of ``variant`` that WeasyPrint lays out (the theme's templates first)."""
+    from .compose import compose_full
+    from .render import body_html, metadata_html, render_page
+    from .theme import theme_folder_of
+
+    media = _media(document, brief_dir) if media is None else media
+    theme_dir = theme_folder_of(brief_dir, document.meta.identity.theme)
+    return render_page(document, variant, body_html(compose_full(document, variant, "html").tree, session, media),
+                       metadata_html(document, session), templates_dir,
+                       running=running_head(document, variant, templates_dir, theme_dir),
+                       theme_templates=theme_dir / "templates" if theme_dir else None)
+
+
+def running_head(document, variant: str, templates_dir: Path, theme_dir: Path | None = None) -> tuple[str, str]:
+    """The PDF's running head (short title or title; the theme's short name, else the organisation), fitted
+    to one line."""
     from .pdf import fit_running_head
 
     meta = document.meta
     title = (meta.short_title or meta.title).plain
-    organization = meta.organization.plain if meta.organization else ""
+    organization = meta.identity.publisher or (meta.organization.plain if meta.organization else "")
+    from .fonts import theme_faces
+
     return fit_running_head(title, organization, variant=variant, page_size=meta.page_size,
-                            direction=meta.direction, templates_dir=templates_dir, scripts=meta.scripts)
+                            direction=meta.direction, templates_dir=templates_dir, scripts=meta.scripts,
+                            theme_dir=theme_dir, theme_fonts=theme_faces(meta.identity, theme_dir))
 
 
 def _media(document, brief_dir: Path) -> list[tuple[str, str, Path]]:
     """(name in the document, media type, file) of every image, checked by content when the brief was loaded."""
     from urllib.parse import quote
 
+    from .document import THEME_MEDIA
     from .images import inspect_image
+    from .theme import theme_folder_of
 
     media = []
     for relative in document.images:
-        path = brief_dir / relative
+        if relative.startswith(f"{THEME_MEDIA}/"):
+            path = theme_folder_of(brief_dir, document.meta.identity.theme) / relative[len(THEME_MEDIA) + 1:]
+        else:
+            path = brief_dir / relative
         info = inspect_image(path)
         media.append((relative, info.mime, path))
         if quote(relative) != relative:

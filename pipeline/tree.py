@@ -49,6 +49,10 @@ def Span(content: Inlines, identifier: str = "", classes=None, pairs=None) -> No
     return {"t": "Span", "c": [attr(identifier, classes, pairs), content]}
 
 
+def LineBreak() -> Node:  # noqa: N802
+    return {"t": "LineBreak"}
+
+
 def Emph(content: Inlines) -> Node:  # noqa: N802
     return {"t": "Emph", "c": content}
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import yaml
 
-
 # libyaml's parser when PyYAML was built with it (it is, from PyPI): a large
 # references.yaml parses in a fraction of the time.
 _BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -34,10 +34,12 @@ rule refused:
         report=str(BUILD_DIR / ".work" / "refused" / "{name}.txt"),
     log:
         str(BUILD_DIR / ".work" / "refused" / "{name}.log"),
+    wildcard_constraints:
+        name=r"[A-Za-z0-9._-]+",
+    conda:
+        CONDA_ENV
     params:
         python=PYTHON,
         folder=refused_folder,
-    wildcard_constraints:
-        name=r"[A-Za-z0-9._-]+",
     shell:
         "exec {params.python:q} -m pipeline.refuse {params.folder:q} --log {log:q}"

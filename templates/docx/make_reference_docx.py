@@ -66,7 +66,6 @@ if str(REPO_ROOT) not in sys.path:  # run as a plain script from a checkout
 
 from pipeline.docx_endnotes import XML_DECLARATION, read_docx_parts, write_docx_zip  # noqa: E402
 
-
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -78,6 +77,7 @@ ACCENT = "1F4E79"
 MUTED = "4A4A4A"  # the PDF's --muted: subtitle, facts, furniture; prints well in greyscale
 BLACK = "000000"
 RULE = "9DB3C8"  # the PDF's --rule: light rules (block quotes)
+TINT = "EEF3F8"  # the PDF's --tint: the background of key findings and recommendations
 
 # Sizes in half-points, lengths in twentieths of a point (twips), as OOXML wants.
 MM = 56.6929  # twips per millimetre
@@ -375,6 +375,88 @@ def new_styles(page: str) -> str:
     <w:unhideWhenUsed/>
     <w:pPr>{right_tab(width)}{NO_HYPHENS}{spacing(0, 0, line(7.5 * 1.2))}{LEFT}</w:pPr>
     <w:rPr>{fonts(SANS)}{color(MUTED)}{size(15)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="KeyFindings">
+    <w:name w:val="Key Findings"/>
+    <w:basedOn w:val="Normal"/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:pBdr><w:left w:val="single" w:sz="20" w:space="8" w:color="{ACCENT}"/></w:pBdr>
+      <w:shd w:val="clear" w:color="auto" w:fill="{TINT}"/>
+      {spacing(0, mm(1.4), line(11 * 1.4))}<w:ind w:left="{mm(4)}" w:right="{mm(3)}"/>{LEFT}
+    </w:pPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="KeyFindingsTitle">
+    <w:name w:val="Key Findings Title"/>
+    <w:basedOn w:val="KeyFindings"/>
+    <w:next w:val="KeyFindings"/>
+    <w:qFormat/>
+    <w:pPr><w:keepNext/>{NO_HYPHENS}{spacing(mm(4), mm(1.5), line(9 * 1.3))}</w:pPr>
+    <w:rPr>{fonts(SANS)}{bold()}<w:smallCaps/>{color(ACCENT)}{tracking(10)}{size(18)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Recommendations">
+    <w:name w:val="Recommendations"/>
+    <w:basedOn w:val="KeyFindings"/>
+    <w:qFormat/>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="RecommendationsTitle">
+    <w:name w:val="Recommendations Title"/>
+    <w:basedOn w:val="KeyFindingsTitle"/>
+    <w:next w:val="Recommendations"/>
+    <w:qFormat/>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Box">
+    <w:name w:val="Box"/>
+    <w:basedOn w:val="Normal"/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:pBdr>
+        <w:left w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+        <w:bottom w:val="single" w:sz="6" w:space="4" w:color="{RULE}"/>
+        <w:right w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+      </w:pBdr>
+      {spacing(0, mm(1.4), line(10 * 1.38))}<w:ind w:left="{mm(3)}" w:right="{mm(3)}"/>{LEFT}
+    </w:pPr>
+    <w:rPr>{size(20)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="BoxTitle">
+    <w:name w:val="Box Title"/>
+    <w:basedOn w:val="Box"/>
+    <w:next w:val="Box"/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:keepNext/>
+      <w:pBdr>
+        <w:top w:val="single" w:sz="20" w:space="6" w:color="{ACCENT}"/>
+        <w:left w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+        <w:bottom w:val="single" w:sz="6" w:space="4" w:color="{RULE}"/>
+        <w:right w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+      </w:pBdr>
+      {NO_HYPHENS}{spacing(mm(4), mm(1.5), line(9.5 * 1.3))}
+    </w:pPr>
+    <w:rPr>{fonts(SANS)}{bold()}{size(19)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="Source">
+    <w:name w:val="Source"/>
+    <w:basedOn w:val="Normal"/>
+    <w:qFormat/>
+    <w:pPr>{NO_HYPHENS}{spacing(0, mm(4), line(7.5 * 1.35))}{LEFT}</w:pPr>
+    <w:rPr>{fonts(SANS)}{color(MUTED)}{size(15)}</w:rPr>
+  </w:style>
+  <w:style w:type="paragraph" w:customStyle="1" w:styleId="SuggestedCitation">
+    <w:name w:val="Suggested Citation"/>
+    <w:basedOn w:val="Normal"/>
+    <w:qFormat/>
+    <w:pPr>
+      <w:pBdr>
+        <w:top w:val="single" w:sz="6" w:space="4" w:color="{RULE}"/>
+        <w:left w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+        <w:bottom w:val="single" w:sz="6" w:space="4" w:color="{RULE}"/>
+        <w:right w:val="single" w:sz="6" w:space="8" w:color="{RULE}"/>
+      </w:pBdr>
+      {spacing(mm(2), mm(4), line(10 * 1.4))}<w:ind w:left="{mm(3)}" w:right="{mm(3)}"/>{LEFT}
+    </w:pPr>
+    <w:rPr>{size(20)}</w:rPr>
   </w:style>
   <w:style w:type="character" w:customStyle="1" w:styleId="DistributionLabel">
     <w:name w:val="Distribution Label"/>
