@@ -1,4 +1,4 @@
-"""The ``brief`` command: build, check, scaffold, watch, proof and unlock briefs.
+"""The ``brief`` command: build, check, scaffold, watch, preview, proof and unlock briefs.
 
 A thin layer over the library and the Snakemake workflow: content mistakes
 come out as one line each (``path:line: error: message (hint)``) and a
@@ -71,16 +71,15 @@ def check_brief(folder: Path, session, cache=None, *, layout: bool = True):
 
 def short_overrun(document, folder: Path, session) -> str | None:
     """The message if the short version does not fit its page limit, else None."""
-    from .compose import compose
+    from .fonts import theme_faces
     from .pdf import count_pages
-    from .render import body_html, metadata_html, render_page
-    from .stage import TEMPLATES_DIR, _media, running_head
+    from .stage import TEMPLATES_DIR, page_html
+    from .theme import theme_folder_of
 
-    page = render_page(document, "short", body_html(compose(document, "short", "html"), session,
-                                                    _media(document, folder)),
-                       metadata_html(document, session), TEMPLATES_DIR,
-                       running=running_head(document, "short", TEMPLATES_DIR))
-    pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts)
+    page = page_html(document, "short", folder, TEMPLATES_DIR, session)
+    theme_dir = theme_folder_of(folder, document.meta.identity.theme)
+    pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts,
+                        theme_dir=theme_dir, theme_fonts=theme_faces(document.meta.identity, theme_dir))
     limit = document.meta.short_max_pages
     if pages <= limit:
         return None
@@ -173,7 +172,11 @@ class _Progress:
         if self.verbose:
             print(json.dumps(event, ensure_ascii=False), flush=True)
         if kind == "planned":
-            self.total = max(0, int(event["total"]) - 1)  # the final "all" job is not a brief
+            rules = event.get("rules")
+            if isinstance(rules, dict):  # the briefs' jobs (and refused folders'), not "all" or "index"
+                self.total = int(rules.get("brief", 0)) + int(rules.get("refused", 0))
+            else:
+                self.total = max(0, int(event["total"]) - 1)  # the final "all" job is not a brief
         elif kind == "nothing_to_do":
             self.nothing = True
         elif kind == "job_finished" and event.get("rule") == "brief":
@@ -186,6 +189,13 @@ class _Progress:
                   f"written, {len(unchanged)} unchanged", flush=True)
             for warning in marker.get("warnings", []):
                 print(f"  {warning}", flush=True)
+        elif kind == "job_failed" and event.get("rule") == "index":
+            messages = _log_messages(event.get("log", [])) or [f"the collection index failed with no message "
+                                                               f"(see {', '.join(event.get('log', []))})"]
+            self.failed.append("the collection index")
+            print("collection index (index.html): failed", file=sys.stderr, flush=True)
+            for line in messages:
+                print(f"  {line}", file=sys.stderr, flush=True)
         elif kind == "job_failed":
             self.done += 1
             name = event.get("wildcards", {}).get("slug") or event.get("wildcards", {}).get("name", "?")
@@ -272,6 +282,17 @@ def orphan_outputs(content_dir: Path, build_dir: Path) -> list[str]:
                   if folder.is_dir() and (folder / ".work" / "published.json").is_file() and folder.name not in present)
 
 
+def _partial_record(build_dir: Path, slug: str) -> dict | None:
+    """What a failed brief's job published anyway (pipeline/job.py writes it), if anything."""
+    from .job import PARTIAL_RECORD
+
+    try:
+        record = json.loads((build_dir / slug / ".work" / PARTIAL_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("written") else None
+
+
 def _print_summary(build_dir: Path, progress: _Progress, slugs: list[str], since: float) -> None:
     elapsed = time.time() - since
     if progress.nothing and not progress.failed:
@@ -279,8 +300,8 @@ def _print_summary(build_dir: Path, progress: _Progress, slugs: list[str], since
               f"{elapsed:.1f} s)", flush=True)
         return
     written = unchanged = 0
-    for slug in progress.built:
-        marker = _marker(build_dir, slug) or {}
+    partly = {name: record for name in progress.failed if (record := _partial_record(build_dir, name))}
+    for marker in [_marker(build_dir, slug) or {} for slug in progress.built] + list(partly.values()):
         written += len(marker.get("written", []))
         unchanged += len(marker.get("unchanged", []))
     line = (f"built {len(progress.built)} brief{'s' * (len(progress.built) != 1)} in {elapsed:.1f} s: "
@@ -288,7 +309,13 @@ def _print_summary(build_dir: Path, progress: _Progress, slugs: list[str], since
     print(line, flush=True)
     if progress.failed:
         print(f"brief: {len(progress.failed)} brief{'s' * (len(progress.failed) != 1)} failed: "
-              f"{', '.join(progress.failed)} (their previous outputs are unchanged)", file=sys.stderr, flush=True)
+              f"{', '.join(progress.failed)} (their previous outputs are unchanged"
+              f"{', but for what is said below' if partly else ''})", file=sys.stderr, flush=True)
+        for name, record in partly.items():
+            written = record.get("written", [])
+            print(f"brief: {name}: published {len(written)} file{'s' * (len(written) != 1)} despite the error "
+                  f"({', '.join(written[:4])}{', ...' if len(written) > 4 else ''}); the files the error concerns "
+                  "are unchanged", file=sys.stderr, flush=True)
 
 
 def cmd_build(args) -> int:
@@ -376,6 +403,13 @@ def cmd_watch(args) -> int:
                  debounce_ms=args.debounce_ms, verbose=args.verbose)
 
 
+def cmd_preview(args) -> int:
+    from .preview import preview
+
+    return preview(_content_dir(args), Path(args.build_dir).resolve(), args.slugs, port=args.port,
+                   open_browser=args.open, cores=args.cores, debounce_ms=args.debounce_ms)
+
+
 def cmd_proof(args) -> int:
     build_dir = Path(args.build_dir).resolve()
     out_dir = build_dir / args.slug / "proof"
@@ -435,6 +469,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debounce-ms", type=int, default=300, help="wait this long after the last change (default 300)")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("preview", help="show briefs in a browser, rebuilt and reloaded on save",
+                       description="Serve the build folder on 127.0.0.1 (the web edition at "
+                                   "/SLUG/web/index.html); after each save rebuild the brief's web edition and "
+                                   "reload the page, then build the PDF, DOCX and EPUB in the background. Content "
+                                   "errors are shown on the page. Ctrl-C stops it.")
+    common(p)
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--open", action="store_true", help="open the page in the web browser")
+    p.add_argument("-j", "--cores", type=int, default=2, help="jobs of the background build (default 2)")
+    p.add_argument("--debounce-ms", type=int, default=100, help="wait this long after the last change (default 100)")
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("proof", help="render every PDF page to PNG",
                        description="Render the brief's PDF pages to PNG (pdftoppm) in build/<slug>/proof/.")

@@ -2,7 +2,7 @@
 
     python -m pipeline.job --brief DIR --out DIR --marker FILE --log FILE [--templates DIR] [--parent PID]
 
-The published files (the six outputs and manifest.json) are not the rule's
+The published files (the six outputs, the web edition and manifest.json) are not the rule's
 declared outputs: Snakemake deletes a job's declared outputs when it starts
 and when it fails, and a published file must never be lost. The rule
 declares ``--marker`` instead (``.work/published.json``), written last, which
@@ -41,8 +41,16 @@ def tool_versions() -> dict:
     return {"pandoc": pandoc_version(), "weasyprint": version("weasyprint"), "snakemake": version("snakemake")}
 
 
+# Written when a brief's job publishes part of its outputs and fails (a short version over its page limit):
+# what it wrote, for `brief build`'s summary.
+PARTIAL_RECORD = "partial.json"
+
+
 def expected_outputs(slug: str) -> list[str]:
-    return [f"{slug}-{variant}.{fmt}" for variant in ("short", "long") for fmt in ("pdf", "docx", "epub")]
+    """The published files every brief has: six documents and the web edition's two pages (its style sheet,
+    fonts and images, named by their content, are listed in manifest.json)."""
+    return [*(f"{slug}-{variant}.{fmt}" for variant in ("short", "long") for fmt in ("pdf", "docx", "epub")),
+            "web/index.html", "web/short.html"]
 
 
 def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TEMPLATES_DIR,
@@ -59,6 +67,8 @@ def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TE
     work = out_dir / ".work"
     stage_dir = work / "stage"
     shutil.rmtree(stage_dir, ignore_errors=True)
+    partial = work / PARTIAL_RECORD
+    partial.unlink(missing_ok=True)
 
     def say(line: str) -> None:
         log.append(line)
@@ -81,8 +91,13 @@ def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TE
         for line in result.errors:
             say(line)
         record = {"slug": document.slug, "written": report.written, "unchanged": report.unchanged,
+                  "removed": report.removed,
                   "errors": result.errors, "warnings": result.warnings, "manifest": report.manifest}
-        write_text_atomic(marker, json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        text = json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        if result.errors:
+            # Snakemake deletes the marker of a failed job: this record tells `brief build` what was published
+            write_text_atomic(partial, text)
+        write_text_atomic(marker, text)
     except OSError as exc:
         say(_os_error(out_dir, exc))
         return 1

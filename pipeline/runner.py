@@ -21,9 +21,9 @@ import os
 import signal
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 from snakemake_interface_logger_plugins.base import LogHandlerBase
 from snakemake_interface_logger_plugins.common import LogEvent
@@ -35,7 +35,7 @@ SUBSAMPLE = 8  # see profiles/default/config.yaml
 
 @dataclass
 class LogHandlerSettings(LogHandlerSettingsBase):
-    callback: Optional[Callable[[dict], None]] = None
+    callback: Callable[[dict], None] | None = None
 
 
 class LogHandler(LogHandlerBase):
@@ -83,7 +83,9 @@ class LogHandler(LogHandlerBase):
         elif event == LogEvent.PROGRESS:
             send({"event": "progress", "done": record.done, "total": record.total})
         elif event == LogEvent.RUN_INFO:
-            send({"event": "planned", "total": dict(record.stats).get("total", 0)})
+            stats = dict(record.stats)
+            send({"event": "planned", "total": stats.get("total", 0),
+                  "rules": {rule: count for rule, count in stats.items() if rule != "total"}})
         elif event is None and record.msg == NOTHING_TO_BE_DONE_MSG:
             send({"event": "nothing_to_do"})
         elif record.levelno >= logging.ERROR and event not in (LogEvent.JOB_ERROR,):
@@ -107,8 +109,15 @@ def run(snakefile: Path, content_dir: Path, build_dir: Path, slugs: list[str], c
     """Run the workflow; True if every job succeeded."""
     from snakemake.api import SnakemakeApi
     from snakemake.scheduling.greedy import SchedulerSettings as GreedySchedulerSettings
-    from snakemake.settings.types import (ConfigSettings, DAGSettings, ExecutionSettings, OutputSettings, Quietness,
-                                          ResourceSettings, SchedulingSettings)
+    from snakemake.settings.types import (
+        ConfigSettings,
+        DAGSettings,
+        ExecutionSettings,
+        OutputSettings,
+        Quietness,
+        ResourceSettings,
+        SchedulingSettings,
+    )
 
     _register()
     config = {"content_dir": str(content_dir), "build_dir": str(build_dir)}

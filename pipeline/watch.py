@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from .theme import THEMES_FOLDER, theme_of
+
 
 def _changed_slugs(changes, content_dir: Path, templates_dir: Path, all_slugs: list[str]) -> set[str]:
     slugs: set[str] = set()
@@ -16,7 +18,16 @@ def _changed_slugs(changes, content_dir: Path, templates_dir: Path, all_slugs: l
             parts = path.relative_to(content_dir).parts
             if parts and parts[0] in all_slugs:
                 slugs.add(parts[0])
+            elif len(parts) > 1 and parts[0] == THEMES_FOLDER:  # a theme's file: the briefs that use it
+                slugs.update(slug for slug in all_slugs if _theme_of(content_dir / slug) == parts[1])
     return slugs
+
+
+def _theme_of(brief_dir: Path) -> str | None:
+    try:
+        return theme_of((brief_dir / "brief.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def watch(content_dir: Path, build_dir: Path, slugs: list[str], *, cores: int = 2, debounce_ms: int = 300,

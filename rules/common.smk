@@ -2,6 +2,7 @@
 
 import functools
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -55,15 +56,34 @@ def _forget_lost_outputs(slug):
     """A published file removed by hand is published again: the marker goes, so the job reruns."""
     marker = marker_path(slug)
     if marker.is_file():
-        names = [*expected_outputs(slug), "manifest.json"]
+        names = [*expected_outputs(slug), "manifest.json", *_listed_outputs(slug)]
         if not all((BUILD_DIR / slug / name).is_file() for name in names):
             marker.unlink()
+
+
+def _listed_outputs(slug):
+    """The files the brief's manifest.json lists (the web edition's style sheet, fonts, images ...)."""
+    try:
+        manifest = json.loads(
+            (BUILD_DIR / slug / "manifest.json").read_text(encoding="utf-8")
+        )
+        return [str(entry["file"]) for entry in manifest["outputs"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
 
 
 def all_markers():
     for slug in SLUGS:
         _forget_lost_outputs(slug)
     return [str(marker_path(slug)) for slug in SLUGS]
+
+
+def index_marker():
+    """The collection index's marker; gone when build/index.html is, so that the index is written again."""
+    marker = BUILD_DIR / ".work" / "index-published.json"
+    if marker.is_file() and not (BUILD_DIR / "index.html").is_file():
+        marker.unlink()
+    return str(marker)
 
 
 def refused_briefs():
@@ -132,3 +152,16 @@ def hold_build_lock():
     """Plain snakemake holds the build folder's lock too, so that brief can tell a stale lock."""
     global BUILD_LOCK_FD
     BUILD_LOCK_FD = hold_for_snakemake(BUILD_DIR)
+
+
+def index_after_failure():
+    """The index rule waits for every brief's job, so a failed brief would keep the collection index as
+    it was: list what the briefs that did build have published, and the failed ones' last good outputs.
+    """
+    from pipeline.site_index import build_index
+
+    try:
+        build_index(CONTENT_DIR, BUILD_DIR, TEMPLATES_DIR)
+    except OSError as exc:
+        # the build has failed already: say so, and let its own reason stand
+        print(f"brief: the collection index was not updated: {exc}", file=sys.stderr)
