@@ -36,18 +36,28 @@ direct formatting):
 * **tables** no wider than the text column (:func:`fit_tables`);
 * **lists**: bullets in the house faces (pandoc's are Symbol, Courier New
   and Wingdings characters) and compact indents, like the PDF's;
-* **fonts**: only the house faces the document's runs use, each subset to
-  the characters of the document and a fixed Western European repertoire
-  (:data:`BASE_CHARACTERS`), embedded as obfuscated font parts (ECMA-376
-  Part 1, 17.8.1) with ``w:subsetted``; Word's "embed only the characters
-  used" (``w:saveSubsetFonts``) is set in the reference document. Subsets
-  are cached by (font hash, character-set hash) in the pipeline's cache
-  folder, so a rebuild does not subset again, and are byte-identical either
-  way.
+* **scripts** (:func:`apply_scripts`): the brief's faces for Arabic,
+  Hebrew, Devanagari, Thai (``w:cs``) and Chinese, Japanese, Korean
+  (``w:eastAsia``) from the font catalogue (:mod:`pipeline.fonts`) in the
+  styles, the languages as Word names them, right-to-left paragraphs,
+  tables and sections, emphasis without slanted faces; nothing changes in
+  a Latin-script brief;
+* **fonts**: only the faces the document's runs use, each subset: the
+  house faces to the characters of the document and a fixed Western
+  European repertoire (:data:`BASE_CHARACTERS`), the script faces to the
+  characters of the runs they set (and a small repertoire of their script
+  where it costs little, :data:`SCRIPT_REPERTOIRES`), the CJK faces' subsets
+  with their PostScript outlines made TrueType (Word embeds no other);
+  embedded as obfuscated font parts (ECMA-376 Part 1, 17.8.1) with
+  ``w:subsetted``; Word's "embed only the characters used"
+  (``w:saveSubsetFonts``) is set in the reference document. Subsets are
+  cached by (font hash, character-set hash) in the pipeline's cache folder,
+  so a rebuild does not subset again, and are byte-identical either way.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
@@ -65,6 +75,7 @@ from .docx_endnotes import (
     FOOTNOTES,
     PKG_RELS_NS,
     R_NS,
+    SETTINGS,
     STYLES,
     W_NS,
     XML_DECLARATION,
@@ -152,7 +163,7 @@ BASE_CHARACTERS = frozenset(
     for code in range(first, last + 1)
 )
 # Bumped when the subsetting changes, so that cached subsets of an older pipeline are not used.
-SUBSET_VERSION = 3
+SUBSET_VERSION = 5
 # List bullets by level, in the paragraph's own face: pandoc's use Symbol, Courier New and Wingdings,
 # which the document does not embed and most machines replace with another face.
 BULLETS = ("\u2022", "\u25e6", "\u2013")
@@ -193,21 +204,29 @@ def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_di
         raise DocxFinishError("word/document.xml has no w:body")
     ids = _IdCounter(_max_w_id(*(_parse(parts[name]) for name in (DOCUMENT, FOOTNOTES, ENDNOTES) if name in parts)))
 
-    _tidy_title_block(body, getattr(document.meta, "direction", "ltr") == "rtl")
+    _tidy_title_block(body)
     _style_section_numbers(body, [part.number for part in document.sections])
+    back_matter = _take_back_matter_marker(body)
+    if back_matter is not None and _cites_first(back_matter):
+        back_matter = None  # Word would set those endnotes at the end of the back matter: all go last
+    notes_heading = None
     if _has_endnotes(parts):
-        _add_notes_heading(body, document.labels["notes"], ids)
+        notes_heading = _add_notes_heading(body, document.labels["notes"], ids, before=back_matter)
     join_note_marks(parts)
     house_lists(parts)
     contents = _contents_field(body, ids)
     section = _first_section(body)
     text_width = _text_width(section)
     _page_furniture(parts, section, document, text_width, Path(fonts_dir))
+    if back_matter is not None and notes_heading is not None:
+        _end_section_with_the_notes(parts, body, notes_heading)
     fit_tables(body, text_width)
+    apply_scripts(parts, document, body_root)  # before the estimate: CJK and Urdu lines are taller
     if contents:
         footnotes = _parse(parts[FOOTNOTES]) if FOOTNOTES in parts else None
+        endnotes = _parse(parts[ENDNOTES]) if ENDNOTES in parts and back_matter is not None else None
         pages = estimate_pages(body, section, _Styles(parts[STYLES], parts.get(THEME)),
-                               _Numbering(parts.get(NUMBERING)), Path(fonts_dir), footnotes)
+                               _Numbering(parts.get(NUMBERING)), Path(fonts_dir), footnotes, endnotes)
         for heading, result in contents:
             result.find(w("t")).text = str(pages.get(heading, 1))
     parts[DOCUMENT] = _serialize(body_root)
@@ -309,16 +328,16 @@ def _bookmark(paragraph: etree._Element, name: str, ids: _IdCounter) -> None:
 # Title block, section numbers, Notes
 
 
-def _tidy_title_block(body: etree._Element, right_to_left: bool) -> None:
-    """Organisation above the title; pandoc's Author and Date paragraphs out (the facts line has them);
-    in a right-to-left brief, pandoc's Title and Subtitle right to left like its other paragraphs."""
+def _tidy_title_block(body: etree._Element) -> None:
+    """Organisation above the title; pandoc's Author and Date paragraphs out (the facts line has them).
+
+    (In a right-to-left brief every paragraph, the title block's too, is
+    made right to left by :func:`apply_scripts`.)
+    """
     paragraphs = [child for child in body if _local(child) == "p"]
     for paragraph in paragraphs:
         if _style_of(paragraph) in PANDOC_TITLE_BLOCK_STYLES:
             body.remove(paragraph)
-        elif right_to_left and _style_of(paragraph) in (TITLE_STYLE, "Subtitle") \
-                and paragraph.find(f"{w('pPr')}/{w('bidi')}") is None:
-            paragraph.find(w("pPr")).append(etree.Element(w("bidi")))
     title = next((p for p in paragraphs if _style_of(p) == TITLE_STYLE), None)
     organization = next((p for p in paragraphs if _style_of(p) == ORGANIZATION_STYLE), None)
     if title is not None and organization is not None:
@@ -359,12 +378,79 @@ def _has_endnotes(parts: dict[str, bytes]) -> bool:
     return any(note.get(w("type")) in (None, "normal") for note in _parse(parts[ENDNOTES]).findall(w("endnote")))
 
 
-def _add_notes_heading(body: etree._Element, label: str, ids: _IdCounter) -> None:
-    """An unnumbered Heading 1 at the end of the body: Word sets the endnotes right after it."""
+def _add_notes_heading(body: etree._Element, label: str, ids: _IdCounter,
+                       before: etree._Element | None = None) -> etree._Element:
+    """An unnumbered Heading 1 where the endnotes go: at the end of the body, where Word sets them, or
+    before the appendices and back matter (``before``), where :func:`_end_section_with_the_notes` has
+    Word set them."""
     heading = _paragraph(HEADING_STYLE)
     heading.append(_text_run(label))
     _bookmark(heading, NOTES_BOOKMARK_ID, ids)
-    _before_final_section(body, heading)
+    if before is not None:
+        before.addprevious(heading)
+    else:
+        _before_final_section(body, heading)
+    return heading
+
+
+BACK_MATTER_MARKER = "back-matter"  # pipeline/compose.py: an empty paragraph with this bookmark
+
+
+def _take_back_matter_marker(body: etree._Element) -> etree._Element | None:
+    """The first element after the composer's back-matter marker paragraph, which is removed.
+
+    The composer puts the marker between the last section and the
+    appendices and back matter: the Notes belong there, as in the PDF.
+    """
+    for start in body.iter(w("bookmarkStart")):
+        if start.get(w("name")) == BACK_MATTER_MARKER:
+            paragraph = _nearest_paragraph(start)
+            following = paragraph.getnext() if paragraph is not None else None
+            if paragraph is None or following is None:
+                return None
+            paragraph.getparent().remove(paragraph)
+            return following
+    return None
+
+
+def _cites_first(start: etree._Element) -> bool:
+    """Whether an endnote's own reference (not a NOTEREF to an earlier one) is at or after ``start``."""
+    element = start
+    while element is not None:
+        if next(element.iter(w("endnoteReference")), None) is not None:
+            return True
+        element = element.getnext()
+    return False
+
+
+def _end_section_with_the_notes(parts: dict[str, bytes], body: etree._Element, notes_heading: etree._Element) -> None:
+    """Make the Notes heading the last paragraph of the first section and have Word and LibreOffice set
+    the endnotes at the end of their section (``w:pos sectEnd``): the endnotes follow the heading, and
+    the appendices and back matter start on a new page after them, with the same header and footer."""
+    final = body.find(w("sectPr"))
+    first = _copy(final)
+    properties = notes_heading.find(w("pPr"))
+    if properties is None:
+        properties = etree.Element(w("pPr"))
+        notes_heading.insert(0, properties)
+    change = properties.find(w("pPrChange"))  # CT_PPr: sectPr is last but for pPrChange
+    if change is not None:
+        change.addprevious(first)
+    else:
+        properties.append(first)
+    for title_page in final.findall(w("titlePg")):  # the title page is the first section's first page
+        final.remove(title_page)
+    _put(final, "type", SECTPR_ORDER, val="nextPage")
+    settings = _parse(parts[SETTINGS])
+    endnote_properties = settings.find(w("endnotePr"))
+    if endnote_properties is None:
+        raise DocxFinishError("word/settings.xml has no w:endnotePr (the endnotes were not numbered)")
+    position = endnote_properties.find(w("pos"))
+    if position is None:
+        position = etree.Element(w("pos"))
+        endnote_properties.insert(0, position)  # CT_EdnDocProps: pos comes first
+    position.set(w("val"), "sectEnd")
+    parts[SETTINGS] = _serialize(settings)
 
 
 def _before_final_section(body: etree._Element, element: etree._Element) -> None:
@@ -563,9 +649,9 @@ def _page_furniture(parts: dict[str, bytes], section: etree._Element, document, 
         else:  # the cached result LibreOffice and Word replace when they lay the page out
             foot.extend(field_runs(f" {value} ", [_text_run("1")]))
     empty = _paragraph(HEADER_STYLE)
-    if getattr(document.meta, "direction", "ltr") == "rtl":
+    if document.meta.direction == "rtl":  # the runs right to left as pandoc writes the body's (paragraphs: later)
         for paragraph in (head, foot):
-            _right_to_left(paragraph)
+            _right_to_left_runs(paragraph)
 
     references = [
         ("headerReference", "default", "header", head),
@@ -595,17 +681,15 @@ def _page_furniture(parts: dict[str, bytes], section: etree._Element, document, 
             section.append(title_page)
 
 
-def _right_to_left(paragraph: etree._Element) -> None:
-    """A right-to-left paragraph, as pandoc writes the body's: the head mirrors (title on the right)."""
-    paragraph.find(w("pPr")).append(etree.Element(w("bidi")))
+def _right_to_left_runs(paragraph: etree._Element) -> None:
+    """The text runs of a paragraph right to left (``w:rtl``), as pandoc writes the body's.
+
+    Latin words among them are taken out of right-to-left runs later
+    (:func:`_isolate_left_to_right`), as they are in the body.
+    """
     for run in paragraph.findall(w("r")):
-        if run.find(w("t")) is None:
-            continue
-        properties = run.find(w("rPr"))
-        if properties is None:
-            properties = etree.Element(w("rPr"))
-            run.insert(0, properties)
-        properties.append(etree.Element(w("rtl")))
+        if run.find(w("t")) is not None:
+            _put(_run_properties(run), "rtl", RPR_ORDER)
 
 
 def _copy(element: etree._Element) -> etree._Element:
@@ -799,6 +883,25 @@ class _Styles:
                 break
         return family, self.toggle_of(paragraph_style, run, "b"), self.toggle_of(paragraph_style, run, "i")
 
+    def slot_family(self, paragraph_style: str | None, run: etree._Element | None, slot: str) -> str | None:
+        """The family of a run's complex-script (``cs``) or East Asian (``eastAsia``) characters.
+
+        Each slot of ``w:rFonts`` is inherited on its own: the nearest
+        properties naming it (or its theme font) decide.
+        """
+        direct, character_chain, paragraph_chain = self._run_levels(paragraph_style, run)
+        theme_attribute = {"cs": "cstheme", "eastAsia": "eastAsiaTheme"}[slot]
+        for properties in ([direct] if direct is not None else []) + character_chain + paragraph_chain + \
+                ([self.defaults] if self.defaults is not None else []):
+            fonts = properties.find(w("rFonts"))
+            if fonts is None:
+                continue
+            if fonts.get(w(theme_attribute)):
+                return None  # a theme font: none of the catalogue's
+            if fonts.get(w(slot)):
+                return fonts.get(w(slot))
+        return None
+
     def paragraph_face(self, paragraph_style: str | None) -> tuple[str | None, bool, bool]:
         return self.face(paragraph_style, None)
 
@@ -870,12 +973,34 @@ def _run_text(run: etree._Element) -> str:
 
 def used_faces(parts: dict[str, bytes]) -> tuple[set[tuple[str, bool, bool]], set[str]]:
     """The (family, bold, italic) faces of every run with text, and every character shown."""
+    faces, characters, _ = _font_use(parts)
+    return faces, characters
+
+
+def script_characters(parts: dict[str, bytes]) -> dict[tuple[str, bool], set[str]]:
+    """(family, bold) of each script face of the catalogue the runs use -> the characters it may set.
+
+    A run's complex-script face (``w:cs``) sets its text when the run is
+    right to left (``w:rtl``: all its characters are complex script) or
+    holds complex-script characters; its East Asian face (``w:eastAsia``)
+    when it holds East Asian characters or pandoc's ``w:hint="eastAsia"``.
+    All the run's characters count then (its digits and punctuation may be
+    set in the same face, by Word's rules or by LibreOffice's, which give a
+    neutral character the script of its neighbours); the subset keeps only
+    those the face has.
+    """
+    return _font_use(parts)[2]
+
+
+def _font_use(parts: dict[str, bytes]):
+    from . import fonts
+
     styles = _Styles(parts[STYLES], parts.get(THEME))
+    catalogue = {family for family, _ in _catalogue_faces()}
     faces: set[tuple[str, bool, bool]] = set()
     characters: set[str] = set()
-    text_parts = [name for name in parts if name in (DOCUMENT, FOOTNOTES, ENDNOTES)
-                  or re.fullmatch(r"word/(header|footer)\d+\.xml", name)]
-    for name in text_parts:
+    scripts: dict[tuple[str, bool], set[str]] = {}
+    for name in _text_part_names(parts):
         root = _parse(parts[name])
         for paragraph_style, run in _runs_with_paragraph_style(root):
             text = _run_text(run)
@@ -883,13 +1008,32 @@ def used_faces(parts: dict[str, bytes]) -> tuple[set[tuple[str, bool, bool]], se
                 or run.find(w("endnoteReference")) is not None or run.find(w("footnoteReference")) is not None
             if not text.strip() and not generated:
                 continue
-            faces.add(styles.face(paragraph_style, run))
+            face = styles.face(paragraph_style, run)
+            faces.add(face)
             characters.update(text)
+            if face[0] in catalogue:  # a CJK brief's Latin text
+                scripts.setdefault((face[0], face[1]), set()).update(LATIN_BASE_CHARACTERS, text)
+            groups = {fonts.script_of(character) for character in text}
+            direct = run.find(w("rPr"))
+            complex_run = direct is not None and (_is_on(direct.find(w("rtl"))) or _is_on(direct.find(w("cs"))))
+            if complex_run:  # its characters are complex script: bold and italic by w:bCs and w:iCs
+                family = styles.slot_family(paragraph_style, run, "cs")
+                if family in HOUSE_ROLES:
+                    faces.add((family, styles.toggle_of(paragraph_style, run, "bCs"),
+                               styles.toggle_of(paragraph_style, run, "iCs")))
+            hint = direct.find(w("rFonts")).get(w("hint")) if direct is not None \
+                and direct.find(w("rFonts")) is not None else None
+            for slot, bold, used in (
+                    ("cs", "bCs", complex_run or bool(groups & set(COMPLEX_SCRIPTS))),
+                    ("eastAsia", "b", hint == "eastAsia" or bool(groups & set(EAST_ASIAN_SCRIPTS)))):
+                family = styles.slot_family(paragraph_style, run, slot) if used else None
+                if family in catalogue:
+                    scripts.setdefault((family, styles.toggle_of(paragraph_style, run, bold)), set()).update(text)
     if NUMBERING in parts:  # list bullets and the text around list numbers
         for level_text in _parse(parts[NUMBERING]).iter(w("lvlText")):
             characters.update(re.sub(r"%\d", "", level_text.get(w("val"), "")))
     characters |= {c.upper() for c in characters if len(c.upper()) == 1}  # small capitals are capitals
-    return faces, characters
+    return faces, characters, scripts
 
 
 def _face_files(faces: set[tuple[str, bool, bool]]) -> dict[tuple[str, bool, bool], str]:
@@ -983,16 +1127,85 @@ def _subset(data: bytes, text: str) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in text))
     subsetter.subset(font)
+    if "CFF " in font:
+        _to_truetype(font)
+    os2 = font["OS/2"]
+    if os2.fsSelection & 0x20 and os2.usWeightClass < 600:
+        # A bold face that gives its weight as regular (Noto Nastaliq Urdu Bold says 400): LibreOffice
+        # picks the embedded face by weight and would thicken the regular one instead.
+        os2.usWeightClass = 700
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
 
 
+def _to_truetype(font) -> None:
+    """A subset with PostScript (CFF) outlines, the Noto CJK faces', with TrueType outlines instead.
+
+    Word embeds and uses TrueType fonts only. The cubic curves become
+    quadratic ones within one font unit (fontTools' cu2qu, the recipe of
+    its otf2ttf snippet); cheap once the font is subset. The glyphs keep
+    their names out (a format 3 ``post`` table) and the vertical origins
+    of the CFF font (``VORG``) go: the vertical metrics (``vmtx``) stay.
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(outlines)
+        outlines[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))  # PostScript winds the other way
+        glyphs[name] = pen.glyph()
+    glyf = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    font["glyf"] = glyf
+    font["loca"] = newTable("loca")
+    del font["CFF "]
+    if "VORG" in font:
+        del font["VORG"]
+    metrics = font["hmtx"].metrics
+    for name in order:  # TrueType's left side bearing is the outline's leftmost point
+        glyphs[name].recalcBounds(glyf)
+        metrics[name] = (metrics[name][0], getattr(glyphs[name], "xMin", 0))
+    maxp = newTable("maxp")  # version 1.0, for TrueType outlines; the counts are computed on saving
+    maxp.tableVersion = 0x00010000
+    for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                  "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, field, 0)
+    maxp.maxZones = 1
+    font["maxp"] = maxp
+    font["post"].formatType = 3.0
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
 def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | None = None) -> None:
-    """Subset font parts for the house faces the document uses, replacing any embedded before."""
-    faces, characters = used_faces(parts)
+    """Subset font parts for the faces the document uses, replacing any embedded before.
+
+    The house faces are subset to the document's characters and
+    :data:`BASE_CHARACTERS`; the script faces of the catalogue that the
+    styles name (:func:`apply_scripts`) to the characters of the runs they
+    set (:func:`script_characters`) and :data:`SCRIPT_BASE_CHARACTERS`.
+    """
+    from . import fonts
+
+    faces, characters, scripts = _font_use(parts)
     characters = characters | BASE_CHARACTERS
-    wanted = _face_files(faces)
+    wanted: dict[tuple[str, bool, bool], tuple[Path, set[str] | frozenset[str]]] = {
+        key: (fonts_dir / file_name, characters) for key, file_name in _face_files(faces).items()}
+    catalogue = _catalogue_faces()
+    if scripts and NUMBERING in parts:  # bullets and the punctuation of list numbers, in a script's runs
+        numbering = {c for text in _parse(parts[NUMBERING]).iter(w("lvlText"))
+                     for c in re.sub(r"%\d", "", text.get(w("val"), ""))}
+    else:
+        numbering = set()
+    for (family, bold), text in scripts.items():
+        face = catalogue.get((family, bold)) or catalogue[(family, False)]
+        wanted[(family, face.weight >= 600, False)] = (
+            fonts.face_file(face), text | numbering | SCRIPT_BASE_CHARACTERS | SCRIPT_REPERTOIRES.get(family, set()))
 
     font_table = _parse(parts[FONT_TABLE])
     entries = {font.get(w("name")): font for font in font_table.findall(w("font"))}
@@ -1009,11 +1222,11 @@ def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | N
         if entry is None:
             raise DocxFinishError(f"the font table has no entry for {family} (the reference document adds it)")
         for (bold, italic), element in EMBED_ELEMENTS.items():
-            file_name = wanted.get((family, bold, italic))
-            if file_name is None:
+            if (family, bold, italic) not in wanted:
                 continue
+            font_file, subset_characters = wanted[(family, bold, italic)]
             number += 1
-            subset = subset_font(fonts_dir / file_name, characters, cache_dir)
+            subset = subset_font(font_file, subset_characters, cache_dir)
             key = font_key(subset)
             target = f"fonts/font{number}.odttf"
             parts[f"word/{target}"] = obfuscate(subset, key)
@@ -1037,6 +1250,629 @@ def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | N
             parts[CONTENT_TYPES] = _serialize(types)
     else:
         parts.pop(FONT_TABLE_RELS, None)
+
+
+# --------------------------------------------------------------------------
+# Scripts: the brief's faces, languages, direction and emphasis for every script
+
+
+# Schema order of the children of the properties this module adds to (ECMA-376 Part 1: CT_RPr, CT_PPr,
+# CT_TblPr, CT_SectPr): Word refuses a package whose elements are out of order.
+RPR_ORDER = ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike", "outline",
+             "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden", "color", "spacing", "w",
+             "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr", "shd", "fitText", "vertAlign",
+             "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish", "oMath")
+PPR_ORDER = ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+             "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+             "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+             "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")
+TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+               "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+               "tblCaption", "tblDescription", "tblPrChange")
+SECTPR_ORDER = ("headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar",
+                "paperSrc", "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote",
+                "titlePg", "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange")
+
+# Font groups of pipeline/fonts.py that Word sets in the complex-script slot of a run (w:cs: right-to-left
+# scripts and the Indic and South-East Asian ones) and in its East Asian slot (w:eastAsia).
+COMPLEX_GROUPS = ("arabic", "urdu", "hebrew", "devanagari", "thai")
+EAST_ASIAN_GROUPS = ("cjk-sc", "cjk-tc", "cjk-jp", "cjk-kr")
+COMPLEX_SCRIPTS = ("arabic", "hebrew", "devanagari", "thai")  # fonts.script_of of the characters in w:cs faces
+EAST_ASIAN_SCRIPTS = ("han", "kana", "hangul")
+HOUSE_ROLES = {"EB Garamond": "serif", "Inter": "sans"}  # the house family a style names -> the role of its face
+HOUSE_FACES_BY_ROLE = {role: family for family, role in HOUSE_ROLES.items()}
+
+# The languages Word knows (its proofing tools and its choice of glyph forms go by them): a brief's
+# language without a region gets the one Word uses for it; a group's default when only the characters of
+# another language are in the brief.
+WORD_LANGUAGES = {"zh": "zh-CN", "zh-hans": "zh-CN", "zh-hant": "zh-TW", "ja": "ja-JP", "ko": "ko-KR",
+                  "ar": "ar-SA", "fa": "fa-IR", "ur": "ur-PK", "ps": "ps-AF", "ckb": "ku-Arab-IQ", "he": "he-IL",
+                  "yi": "yi-001", "hi": "hi-IN", "mr": "mr-IN", "ne": "ne-NP", "sa": "sa-IN", "th": "th-TH"}
+GROUP_LANGUAGES = {"arabic": "ar-SA", "urdu": "ur-PK", "hebrew": "he-IL", "devanagari": "hi-IN", "thai": "th-TH",
+                   "cjk-sc": "zh-CN", "cjk-tc": "zh-TW", "cjk-jp": "ja-JP", "cjk-kr": "ko-KR"}
+# The Windows character set Word records for a face of each group (w:charset): with the face missing and
+# not embedded, Word substitutes one of the same script.
+GROUP_CHARSETS = {"arabic": "B2", "urdu": "B2", "hebrew": "B1", "devanagari": "00", "thai": "DE",
+                  "cjk-sc": "86", "cjk-tc": "88", "cjk-jp": "80", "cjk-kr": "81"}
+# Kept in every subset of a script face besides the text it sets: what Word and LibreOffice draw in it on
+# their own in a right-to-left or East Asian run (page and note numbers, list numbers, their punctuation).
+SCRIPT_BASE_CHARACTERS = frozenset(" \u00a0.,:;()[]-/%\u2013\u2014" + "0123456789")
+# And in a script face that sets Latin text (a CJK brief's): ASCII, for what an editor types and for the
+# letters of the author footnotes.
+LATIN_BASE_CHARACTERS = frozenset(chr(code) for code in range(0x20, 0x7F))
+
+
+def _characters(*ranges: tuple[int, int]) -> frozenset[str]:
+    return frozenset(chr(code) for first, last in ranges for code in range(first, last + 1))
+
+
+# The letters, marks, digits and punctuation of a script that every subset of its face keeps, where that
+# costs little (10-25 KB a face once compressed): an editor can type in the brief's script with the
+# embedded face alone, and briefs in one script share a subset of it (LibreOffice keeps the first
+# embedded file of a face for its whole session, see BASE_CHARACTERS). Urdu's Nastaliq and the
+# Devanagari faces would cost 80-170 KB (their contextual forms and conjuncts), the CJK faces megabytes:
+# they keep the document's characters only.
+_ARABIC_LETTERS = _characters((0x060C, 0x060C), (0x061B, 0x061B), (0x061F, 0x063A), (0x0640, 0x0652),
+                              (0x0660, 0x066C), (0x0670, 0x0670), (0x067E, 0x067E), (0x0686, 0x0686),
+                              (0x0698, 0x0698), (0x06A9, 0x06A9), (0x06AF, 0x06AF), (0x06CC, 0x06CC),
+                              (0x06F0, 0x06F9))
+SCRIPT_REPERTOIRES = {
+    "Noto Naskh Arabic": _ARABIC_LETTERS,
+    "Noto Sans Arabic": _ARABIC_LETTERS | _characters((0x0679, 0x0679), (0x0688, 0x0688), (0x0691, 0x0691),
+                                                      (0x06BA, 0x06BA), (0x06BE, 0x06BE), (0x06C1, 0x06C1),
+                                                      (0x06C3, 0x06C3), (0x06D2, 0x06D4)),  # and Urdu's
+    "Noto Serif Hebrew": _characters((0x0591, 0x05F4)),
+    "Noto Sans Hebrew": _characters((0x0591, 0x05F4)),
+    "Noto Serif Thai": _characters((0x0E01, 0x0E5B)),
+    "Noto Sans Thai": _characters((0x0E01, 0x0E5B)),
+}
+
+
+def _catalogue_faces() -> dict[tuple[str, bool], object]:
+    """(family name, bold) -> catalogue face, for the faces a DOCX can name besides the house's."""
+    from . import fonts
+
+    found: dict[tuple[str, bool], object] = {}
+    for group in (*COMPLEX_GROUPS, *EAST_ASIAN_GROUPS):
+        for face in fonts.SCRIPTS[group]:
+            found.setdefault((face.name, face.weight >= 600), face)
+    return found
+
+
+class _ScriptPlan:
+    """What a brief's scripts ask of its DOCX: the faces of the w:cs and w:eastAsia slots, its languages."""
+
+    def __init__(self, meta):
+        from . import fonts
+
+        scripts = list(meta.scripts)
+        self.language = meta.language
+        self.right_to_left = meta.direction == "rtl"
+        self.complex = next((group for group in scripts if group in COMPLEX_GROUPS), None)
+        self.east_asian = next((group for group in scripts if group in EAST_ASIAN_GROUPS), None)
+        # The script of the brief's own language: its emphasis is upright and it is not letter-spaced, as
+        # in the PDF and the EPUB (templates/css: ":lang(ar) em" and the like).
+        own = fonts.scripts_needed("", meta.language)
+        self.own = own[0] if own and own[0] in (*COMPLEX_GROUPS, *EAST_ASIAN_GROUPS) else None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.complex or self.east_asian or self.right_to_left)
+
+    @staticmethod
+    def face(group: str, role: str):
+        from . import fonts
+
+        return next(face for face in fonts.SCRIPTS[group] if face.role == role and face.weight == 400)
+
+    def names(self, slot: str, role: str) -> str | None:
+        group = self.complex if slot == "cs" else self.east_asian
+        return self.face(group, role).name if group else None
+
+    def groups(self) -> list[str]:
+        return [group for group in (self.complex, self.east_asian) if group]
+
+    def bidi_language(self) -> str | None:
+        if not self.complex:
+            return None
+        return word_language(self.language) if self.own == self.complex else GROUP_LANGUAGES[self.complex]
+
+    def east_asian_language(self) -> str | None:
+        if not self.east_asian:
+            return None
+        return word_language(self.language) if self.own == self.east_asian else GROUP_LANGUAGES[self.east_asian]
+
+
+def word_language(tag: str) -> str:
+    """A BCP 47 tag as Word names the language: zh-Hans -> zh-CN, ja -> ja-JP, ar -> ar-SA; a region kept."""
+    pieces = tag.replace("_", "-").split("-")
+    region = next((piece for piece in pieces[1:] if len(piece) == 2 and piece.isalpha()
+                   or len(piece) == 3 and piece.isdigit()), None)
+    if region:
+        return f"{pieces[0].lower()}-{region.upper()}"
+    return WORD_LANGUAGES.get(tag.lower()) or WORD_LANGUAGES.get(pieces[0].lower()) or tag
+
+
+def apply_scripts(parts: dict[str, bytes], document, body_root: etree._Element | None = None) -> None:
+    """The brief's scripts in the styles, the font table and the text (nothing changes for a Latin brief).
+
+    ``body_root``: word/document.xml's root when the caller holds it parsed
+    (it is changed in place and not serialised); otherwise the part is.
+
+    * **fonts**: each style naming a house face names the brief's
+      complex-script face of the same role in ``w:cs`` (Arabic, Urdu,
+      Hebrew, Devanagari, Thai) and its CJK face in ``w:eastAsia``, in
+      place of the theme fonts (``w:cstheme``, ``w:eastAsiaTheme``, which
+      would override them), with font-table entries for them; a brief in
+      Chinese, Japanese or Korean names its CJK face for Latin text as well;
+    * **languages** (``w:lang``) Word knows: ``zh-CN``, ``ja-JP``, ``ar-SA``;
+    * **emphasis**: scripts without italics never get a slanted face: a
+      complex-script run's italic (``w:iCs``) becomes bold (``w:bCs``);
+      in a brief whose own language is written in such a script, every
+      emphasis is upright and bold, the italic styles are upright and no
+      style is letter-spaced, as in the PDF; East Asian characters in an
+      italic run of another brief are set bold in a run of their own;
+    * **line pitch**: a Chinese, Japanese or Korean brief's text styles
+      set their lines at least 1.7 times the type size apart, an Urdu
+      brief's 2.1 times, as the PDF does (:data:`LINE_PITCHES`);
+    * **right to left**: every paragraph (title block, headings, notes,
+      header and footer, table cells) ``w:bidi``, tables ``w:bidiVisual``,
+      the sections ``w:bidi``, paragraph rules on the side where lines
+      start (a border is not mirrored by ``w:bidi``), and Latin words,
+      web addresses and numbers within them in left-to-right runs of their
+      own (``w:rtl`` makes "all characters complex script" and is not
+      defined for strong left-to-right text);
+    * **fallback**: the characters of complex-script text that its face
+      lacks (Noto Naskh Arabic has no brackets or Latin quotation marks,
+      the Hebrew faces no digits) in the house face of the run (a
+      character style naming it in ``w:cs``), as the PDF's font lists fall
+      back to it, never to a font of the reader's machine.
+    """
+    plan = _ScriptPlan(document.meta)
+    if not plan.active:
+        return
+    styles = _parse(parts[STYLES])
+    _style_fonts(styles, plan)
+    _style_languages(styles, plan)
+    _style_emphasis(styles, plan)
+    if plan.right_to_left:
+        _mirror_borders(styles)
+    if plan.own in LINE_PITCHES:
+        _taller_lines(styles, parts.get(THEME), LINE_PITCHES[plan.own])
+    parts[STYLES] = _serialize(styles)
+    _font_table_entries(parts, plan)
+    fallback = _HouseFallback(parts) if plan.complex else None
+    if plan.complex and NUMBERING in parts:
+        _bullets_in_house_face(parts)
+    for name in _text_part_names(parts):
+        root = body_root if name == DOCUMENT and body_root is not None else _parse(parts[name])
+        if plan.right_to_left:
+            _right_to_left_part(root)
+        _emphasis_runs(root, plan)
+        if fallback:
+            fallback(root)
+        if root is not body_root:
+            parts[name] = _serialize(root)
+    if fallback and fallback.used:
+        for family in sorted(fallback.used):
+            styles.append(_fallback_style(family))
+        parts[STYLES] = _serialize(styles)
+
+
+def _text_part_names(parts: dict[str, bytes]) -> list[str]:
+    return [name for name in sorted(parts) if name in (DOCUMENT, FOOTNOTES, ENDNOTES)
+            or re.fullmatch(r"word/(header|footer)\d+\.xml", name)]
+
+
+def _put(parent: etree._Element, name: str, order: tuple[str, ...], **attributes: str) -> etree._Element:
+    """The child ``name`` of ``parent``, added in schema order when missing; ``attributes`` set on it."""
+    element = parent.find(w(name))
+    if element is None:
+        element = etree.Element(w(name))
+        rank = order.index(name)
+        later = next((child for child in parent if _local(child) in order and order.index(_local(child)) > rank),
+                     None)
+        if later is not None:
+            later.addprevious(element)
+        else:
+            parent.append(element)
+    for key, value in attributes.items():
+        element.set(w(key), value)
+    return element
+
+
+def _run_properties(run: etree._Element) -> etree._Element:
+    properties = run.find(w("rPr"))
+    if properties is None:
+        properties = etree.Element(w("rPr"))
+        run.insert(0, properties)
+    return properties
+
+
+def _is_on(element: etree._Element | None) -> bool:
+    return element is not None and element.get(w("val"), "true") not in ("0", "false", "off")
+
+
+def _style_properties(styles: etree._Element) -> list[etree._Element]:
+    """Every run-properties element of the styles: defaults, styles, table styles' conditional parts."""
+    found = list(styles.iterfind(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}"))
+    for style in styles.iter(w("style")):
+        found += style.findall(w("rPr")) + style.findall(f"{w('tblStylePr')}/{w('rPr')}")
+    return found
+
+
+def _style_fonts(styles: etree._Element, plan: _ScriptPlan) -> None:
+    for properties in _style_properties(styles):
+        fonts = properties.find(w("rFonts"))
+        if fonts is None:
+            continue
+        role = HOUSE_ROLES.get(fonts.get(w("ascii")) or fonts.get(w("hAnsi")) or "")
+        if role is None:
+            continue
+        for slot, theme in (("cs", "cstheme"), ("eastAsia", "eastAsiaTheme")):
+            name = plan.names(slot, role)
+            if name:
+                fonts.set(w(slot), name)
+                fonts.attrib.pop(w(theme), None)
+        if plan.own in EAST_ASIAN_GROUPS:
+            # A Chinese, Japanese or Korean brief sets its Latin letters, digits and punctuation in its CJK
+            # face too, as the PDF does (the face leads its font lists): one face for the whole text.
+            for slot in ("ascii", "hAnsi"):
+                fonts.set(w(slot), plan.names("eastAsia", role))
+                fonts.attrib.pop(w(f"{slot}Theme"), None)
+
+
+def _style_languages(styles: etree._Element, plan: _ScriptPlan) -> None:
+    defaults = styles.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}")
+    if defaults is None:
+        return
+    language = _put(defaults, "lang", RPR_ORDER)
+    for attribute, value in (("bidi", plan.bidi_language()), ("eastAsia", plan.east_asian_language())):
+        if value:
+            language.set(w(attribute), value)
+
+
+def _style_emphasis(styles: etree._Element, plan: _ScriptPlan) -> None:
+    """Bold and size for complex-script text wherever a style sets them for other text; no slanted
+    complex-script text; in a brief of a script without italics, no italic and no letter-spacing at all."""
+    for properties in _style_properties(styles):
+        if plan.complex:
+            for toggle, complex_toggle in (("b", "bCs"), ("sz", "szCs")):
+                element = properties.find(w(toggle))
+                if element is not None and properties.find(w(complex_toggle)) is None:
+                    _put(properties, complex_toggle, RPR_ORDER, **{k.split("}")[1]: v for k, v in element.attrib.items()})
+            if _is_on(properties.find(w("iCs"))):
+                properties.remove(properties.find(w("iCs")))
+        if plan.own:
+            for name in ("i", "iCs"):
+                if _is_on(properties.find(w(name))):
+                    properties.remove(properties.find(w(name)))
+            spacing = properties.find(w("spacing"))
+            if spacing is not None:
+                properties.remove(spacing)
+
+
+# Line pitch (times the type size) of the text of a brief in these scripts, as templates/css/brief.css
+# sets it: ":lang(zh), :lang(ja), :lang(ko) { line-height: 1.7 }", ":lang(ur) { line-height: 2.1 }" (Urdu's
+# Nastaliq stacks its letters diagonally).
+LINE_PITCHES = {"cjk-sc": 1.7, "cjk-tc": 1.7, "cjk-jp": 1.7, "cjk-kr": 1.7, "urdu": 2.1}
+TEXT_SIZE_PT = 12  # styles up to this size set text (body, lists, notes, captions); larger ones headings
+
+
+def _taller_lines(styles: etree._Element, theme_xml: bytes | None, factor: float) -> None:
+    """Text styles' exact line pitch at least ``factor`` times their type size."""
+    sizes = _Styles(_serialize(styles), theme_xml)
+    for style in styles.iter(w("style")):
+        spacing = style.find(f"{w('pPr')}/{w('spacing')}")
+        if style.get(w("type")) != "paragraph" or spacing is None or spacing.get(w("lineRule")) != "exact":
+            continue
+        size = sizes.size_of(style.get(w("styleId")), None)
+        if size <= TEXT_SIZE_PT:
+            pitch = round(size * factor * 20)
+            if _twips(spacing.get(w("line"))) < pitch:
+                spacing.set(w("line"), str(pitch))
+
+
+def _mirror_borders(styles: etree._Element) -> None:
+    """Paragraph rules (the block quotation's) on the side where right-to-left lines start.
+
+    ``w:bidi`` mirrors a paragraph's indents, alignment and tabs but not its
+    borders (ECMA-376 Part 1, 17.3.1.6), in Word and LibreOffice alike.
+    """
+    for borders in styles.iter(w("pBdr")):
+        left, right = borders.find(w("left")), borders.find(w("right"))
+        if left is not None:
+            left.tag = w("right")
+        if right is not None:
+            right.tag = w("left")
+        # CT_PBdr order: top, left, bottom, right, between, bar
+        order = ("top", "left", "bottom", "right", "between", "bar")
+        for child in sorted(borders, key=lambda child: order.index(_local(child)) if _local(child) in order else 9):
+            borders.append(child)
+
+
+def _font_table_entries(parts: dict[str, bytes], plan: _ScriptPlan) -> None:
+    """A font-table entry for each script face the styles name: its PANOSE class, character set and
+    Unicode and code-page ranges (from the font's OS/2 table), for matching and substitution."""
+    from . import fonts
+
+    table = _parse(parts[FONT_TABLE])
+    present = {font.get(w("name")) for font in table.findall(w("font"))}
+    for group in plan.groups():
+        for role in ("serif", "sans"):
+            face = plan.face(group, role)
+            if face.name in present:
+                continue
+            present.add(face.name)
+            entry = etree.Element(w("font"), {w("name"): face.name})
+            os2 = _os2(fonts.face_file(face))
+            panose = os2.panose
+            etree.SubElement(entry, w("panose1"), {w("val"): "".join(
+                f"{getattr(panose, field):02X}" for field in (
+                    "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
+                    "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))})
+            etree.SubElement(entry, w("charset"), {w("val"): GROUP_CHARSETS[group]})
+            etree.SubElement(entry, w("family"), {w("val"): "roman" if role == "serif" else "swiss"})
+            etree.SubElement(entry, w("pitch"), {w("val"): "variable"})
+            etree.SubElement(entry, w("sig"), {
+                w("usb0"): f"{os2.ulUnicodeRange1:08X}", w("usb1"): f"{os2.ulUnicodeRange2:08X}",
+                w("usb2"): f"{os2.ulUnicodeRange3:08X}", w("usb3"): f"{os2.ulUnicodeRange4:08X}",
+                w("csb0"): f"{os2.ulCodePageRange1:08X}", w("csb1"): f"{os2.ulCodePageRange2:08X}"})
+            table.append(entry)
+    parts[FONT_TABLE] = _serialize(table)
+
+
+def _os2(path: Path):
+    from fontTools.ttLib import TTFont
+
+    return TTFont(str(path), lazy=True)["OS/2"]
+
+
+def _right_to_left_part(root: etree._Element) -> None:
+    """Every paragraph, table and section of a part right to left; left-to-right words in runs of their own."""
+    for paragraph in root.iter(w("p")):
+        properties = paragraph.find(w("pPr"))
+        if properties is None:
+            properties = etree.Element(w("pPr"))
+            paragraph.insert(0, properties)
+        bidi = _put(properties, "bidi", PPR_ORDER)
+        bidi.attrib.pop(w("val"), None)
+    for table in root.iter(w("tbl")):
+        properties = table.find(w("tblPr"))
+        if properties is None:
+            properties = etree.Element(w("tblPr"))
+            table.insert(0, properties)
+        _put(properties, "bidiVisual", TBLPR_ORDER)
+    for section in root.iter(w("sectPr")):
+        _put(section, "bidi", SECTPR_ORDER)
+    for run in list(root.iter(w("r"))):
+        text = _run_text(run)
+        if "R" in _bidi_classes(text):  # the text the pipeline adds (the Notes heading) as pandoc's
+            _put(_run_properties(run), "rtl", RPR_ORDER)
+        if _is_on(run.find(f"{w('rPr')}/{w('rtl')}")):
+            _isolate_left_to_right(run)
+
+
+def _bidi_classes(text: str) -> str:
+    """One letter per character: L strong left-to-right, R right-to-left (and Arabic digits), N European
+    digits, S white space, O other (neutral and weak)."""
+    import unicodedata
+
+    def letter(character: str) -> str:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "L"
+        if kind in ("R", "AL", "AN"):
+            return "R"
+        if kind == "EN":
+            return "N"
+        return "S" if kind == "WS" else "O"
+
+    return "".join(letter(character) for character in text)
+
+
+# A left-to-right stretch: from a strong left-to-right character to the last one (or the last digit of a
+# number or web address glued to it), over the spaces between left-to-right words; never over
+# right-to-left characters. Punctuation at its ends stays with the right-to-left text around it.
+LEFT_TO_RIGHT = re.compile(r"L[LNO]*(?:S+L[LNO]*)*")
+
+
+def _left_to_right_spans(text: str) -> list[tuple[int, int]]:
+    classes = _bidi_classes(text)
+    spans = []
+    for match in LEFT_TO_RIGHT.finditer(classes):
+        start, end = match.span()
+        while classes[end - 1] == "O":
+            end -= 1
+        spans.append((start, end))
+    return spans
+
+
+def _isolate_left_to_right(run: etree._Element) -> None:
+    """A right-to-left run's Latin words (names, titles, web addresses) in left-to-right runs of their own."""
+    texts = [child for child in run if _local(child) != "rPr"]
+    if len(texts) != 1 or _local(texts[0]) != "t":
+        return
+    text = texts[0].text or ""
+    spans = _left_to_right_spans(text)
+    if not spans:
+        return
+    pieces, position = [], 0
+    for start, end in spans:
+        if start > position:
+            pieces.append((text[position:start], True))
+        pieces.append((text[start:end], False))
+        position = end
+    if position < len(text):
+        pieces.append((text[position:], True))
+    _split_run(run, pieces, lambda properties, right_to_left: None if right_to_left else _drop(properties, "rtl"))
+
+
+def _drop(properties: etree._Element, name: str) -> None:
+    element = properties.find(w(name))
+    if element is not None:
+        properties.remove(element)
+
+
+def _split_run(run: etree._Element, pieces: list[tuple[str, object]], adjust) -> None:
+    """``run`` (properties and one w:t) as one run per piece of its text, ``adjust(rPr, key)`` on each."""
+    for text, key in pieces:
+        piece = _copy(run)
+        element = piece.find(w("t"))
+        element.text = text
+        if text != text.strip() or "  " in text:
+            element.set(XML_SPACE, "preserve")
+        properties = _run_properties(piece)
+        adjust(properties, key)
+        if len(properties) == 0:
+            piece.remove(properties)
+        run.addprevious(piece)
+    run.getparent().remove(run)
+
+
+def _emphasis_runs(root: etree._Element, plan: _ScriptPlan) -> None:
+    """Italic runs in scripts without italics: bold instead (see :func:`apply_scripts`)."""
+    from . import fonts
+
+    for run in list(root.iter(w("r"))):
+        properties = run.find(w("rPr"))
+        if properties is None:
+            continue
+        italic, complex_italic = properties.find(w("i")), properties.find(w("iCs"))
+        if plan.own and (_is_on(italic) or _is_on(complex_italic)):
+            for element, bold in ((italic, "b"), (complex_italic, "bCs")):
+                if _is_on(element):
+                    properties.remove(element)
+                    _put(properties, bold, RPR_ORDER).attrib.pop(w("val"), None)
+            continue
+        if plan.complex and _is_on(complex_italic):
+            properties.remove(complex_italic)
+            _put(properties, "bCs", RPR_ORDER).attrib.pop(w("val"), None)
+        if plan.east_asian and _is_on(italic):
+            texts = [child for child in run if _local(child) != "rPr"]
+            if len(texts) != 1 or _local(texts[0]) != "t":
+                continue
+            text = texts[0].text or ""
+            keys = [fonts.script_of(character) in EAST_ASIAN_SCRIPTS for character in text]
+            if not any(keys):
+                continue
+            pieces, start = [], 0
+            for index in range(1, len(text) + 1):
+                if index == len(text) or keys[index] != keys[start]:
+                    pieces.append((text[start:index], keys[start]))
+                    start = index
+            _split_run(run, pieces, _upright_bold)
+
+
+def _bullets_in_house_face(parts: dict[str, bytes]) -> None:
+    """List bullets of complex-script paragraphs in the house text face: a right-to-left list's bullet is
+    set in the paragraph's complex-script face, and the Arabic, Hebrew and Thai faces have no bullets."""
+    root = _parse(parts[NUMBERING])
+    for level in root.iter(w("lvl")):
+        number_format, text = level.find(w("numFmt")), level.find(w("lvlText"))
+        if number_format is None or number_format.get(w("val")) != "bullet" or text is None \
+                or text.get(w("val")) not in BULLETS:
+            continue
+        properties = level.find(w("rPr"))
+        if properties is None:
+            properties = etree.SubElement(level, w("rPr"))  # the last child of CT_Lvl
+        _put(properties, "rFonts", RPR_ORDER, cs=HOUSE_FACES_BY_ROLE["serif"])
+    parts[NUMBERING] = _serialize(root)
+
+
+# Character styles that set complex-script text in a house face (w:rFonts w:cs), by family.
+FALLBACK_STYLES = {"EB Garamond": ("FallbackSerif", "Fallback Serif"), "Inter": ("FallbackSans", "Fallback Sans")}
+
+
+def _fallback_style(family: str) -> etree._Element:
+    style_id, name = FALLBACK_STYLES[family]
+    style = etree.Element(w("style"), {w("type"): "character", w("customStyle"): "1", w("styleId"): style_id})
+    etree.SubElement(style, w("name"), {w("val"): name})
+    etree.SubElement(style, w("basedOn"), {w("val"): "DefaultParagraphFont"})
+    etree.SubElement(style, w("uiPriority"), {w("val"): "99"})
+    etree.SubElement(style, w("semiHidden"))
+    etree.SubElement(etree.SubElement(style, w("rPr")), w("rFonts"), {w("cs"): family})
+    return style
+
+
+class _HouseFallback:
+    """Puts the characters of complex-script runs that their script face lacks in the run's house face.
+
+    The pieces get the character style of their house face
+    (:data:`FALLBACK_STYLES`), so the look stays in the styles; a run that
+    already has a character style (a hyperlink's) gets the face directly.
+    ``used``: the house families the styles are needed for.
+    """
+
+    def __init__(self, parts: dict[str, bytes]):
+        self.styles = _Styles(parts[STYLES], parts.get(THEME))
+        self.catalogue = _catalogue_faces()
+        self.cmaps: dict[object, set[int]] = {}
+        self.used: set[str] = set()
+
+    def cmap(self, face) -> set[int]:
+        from fontTools.ttLib import TTFont
+
+        from . import fonts
+
+        if face not in self.cmaps:
+            self.cmaps[face] = set(TTFont(str(fonts.face_file(face)), lazy=True).getBestCmap())
+        return self.cmaps[face]
+
+    def __call__(self, root: etree._Element) -> None:
+        import unicodedata
+
+        from . import fonts
+
+        complex_paragraphs = {paragraph for paragraph in root.iter(w("p"))
+                              if _is_on(paragraph.find(f"{w('pPr')}/{w('bidi')}"))
+                              or any(fonts.script_of(c) in COMPLEX_SCRIPTS for c in _paragraph_text(paragraph))}
+        for paragraph_style, run in list(_runs_with_paragraph_style(root)):
+            texts = [child for child in run if _local(child) != "rPr"]
+            if len(texts) != 1 or _local(texts[0]) != "t":
+                continue
+            text = texts[0].text or ""
+            direct = run.find(w("rPr"))
+            complex_run = direct is not None and (_is_on(direct.find(w("rtl"))) or _is_on(direct.find(w("cs"))))
+            # Besides a complex-script run's characters, LibreOffice sets those of a run of neutral characters
+            # (brackets, digits) in a complex-script paragraph in the complex-script face too, by their
+            # neighbours; in a run with Latin letters (a web address) they go with the letters.
+            if not complex_run and (_nearest_paragraph(run) not in complex_paragraphs
+                                    or "L" in _bidi_classes(text)):
+                continue
+            face = self.catalogue.get((self.styles.slot_family(paragraph_style, run, "cs"),
+                                       self.styles.toggle_of(paragraph_style, run, "bCs")))
+            house = self.styles.face(paragraph_style, run)[0]  # the face of its Latin text
+            if face is None or house not in FALLBACK_STYLES:
+                continue
+            cmap = self.cmap(face)
+            missing = [not (c.isspace() or unicodedata.category(c) == "Cf" or ord(c) in cmap) for c in text]
+            if not any(missing):
+                continue
+            pieces, start = [], 0
+            for index in range(1, len(text) + 1):
+                if index == len(text) or missing[index] != missing[start]:
+                    pieces.append((text[start:index], missing[start]))
+                    start = index
+            if direct is None or direct.find(w("rStyle")) is None:
+                self.used.add(house)
+            _split_run(run, pieces, functools.partial(_in_house_face, house=house))
+
+
+def _in_house_face(properties: etree._Element, lacking: bool, *, house: str) -> None:
+    if not lacking:
+        return
+    if properties.find(w("rStyle")) is None:
+        _put(properties, "rStyle", RPR_ORDER, val=FALLBACK_STYLES[house][0])
+    else:
+        _put(properties, "rFonts", RPR_ORDER, cs=house)
+
+
+def _upright_bold(properties: etree._Element, east_asian: bool) -> None:
+    if east_asian:
+        _drop(properties, "i")
+        _put(properties, "b", RPR_ORDER).attrib.pop(w("val"), None)
 
 
 # --------------------------------------------------------------------------
@@ -1257,7 +2093,8 @@ class _Box:
 
 
 def estimate_pages(body: etree._Element, section: etree._Element, styles: _Styles, numbering: _Numbering,
-                   fonts_dir: Path, footnotes: etree._Element | None = None) -> dict:
+                   fonts_dir: Path, footnotes: etree._Element | None = None,
+                   endnotes: etree._Element | None = None) -> dict:
     """Page (1-based) on which each body paragraph starts, as Word and LibreOffice would set it.
 
     An estimate, for the cached page numbers of the contents: lines are
@@ -1266,6 +2103,9 @@ def estimate_pages(body: etree._Element, section: etree._Element, styles: _Style
     before and after adds up; keep-with-next, page breaks, pictures, table
     rows and author footnotes are counted; spacing before is dropped at the
     top of a page. Word recomputes the numbers when fields are updated.
+    ``endnotes``, when given, are set after the paragraph that ends the
+    first section (the Notes heading before the back matter), and a new
+    page follows them.
     """
     metrics = _Metrics(fonts_dir)
     size, margins = section.find(w("pgSz")), section.find(w("pgMar"))
@@ -1281,6 +2121,15 @@ def estimate_pages(body: etree._Element, section: etree._Element, styles: _Style
     for element in body:
         if _local(element) == "p":
             boxes.append(_paragraph_box(element, width, styles, numbering, metrics, footnote_heights))
+            if endnotes is not None and element.find(f"{w('pPr')}/{w('sectPr')}") is not None:
+                # (the heading is not kept with the first note: LibreOffice, which sets the notes on
+                # pages of their own, sets it where the text ends)
+                boxes[-1].keep_next = False
+                for note in endnotes.findall(w("endnote")):
+                    if note.get(w("type")) in (None, "normal"):
+                        boxes.extend(_paragraph_box(p, width, styles, numbering, metrics, {})
+                                     for p in note.findall(w("p")))
+                boxes[-1].breaks_after = True
         elif _local(element) == "tbl":
             boxes.extend(_table_boxes(element, width, styles, numbering, metrics, footnote_heights))
 
