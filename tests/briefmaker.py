@@ -15,10 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from pipeline.content import Brief, load_brief
-from pipeline.errors import ContentError
 
 # A 1x1 transparent PNG.
 PNG = bytes.fromhex(

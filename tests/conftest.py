@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "content"
 SAMPLE = "venezuela-security-forces-drug-routes"
 # The fixture briefs of tests/fixtures/content that the corpus builds (see copy_corpus).
 FIXTURE_BRIEFS = ["mini", "es-bib", "footnotes", "chicago", "ieee-bib", "stress", "arabic", "chinese", "japanese",
-                  "russian"]
+                  "russian", "publication"]
 # Every brief of the corpus: the sample, the fixtures and a generated big brief.
 CORPUS_BRIEFS = [SAMPLE, *FIXTURE_BRIEFS, "big"]
 
@@ -61,6 +61,9 @@ def copy_corpus(dest: Path) -> Path:
     shutil.copytree(REPO / "content" / SAMPLE, dest / SAMPLE)
     for name in FIXTURE_BRIEFS:
         shutil.copytree(FIXTURES / name, dest / name)
+    # the themes of the sample and of the fixtures
+    shutil.copytree(REPO / "content" / "_themes", dest / "_themes")
+    shutil.copytree(FIXTURES / "_themes", dest / "_themes", dirs_exist_ok=True)
     make_big_brief(dest)
     return dest
 

@@ -60,7 +60,7 @@ def rows(found: list[Line]) -> list[str]:
     for line in found:
         baseline = round(max(span.origin[1] for span in line.spans))
         grouped.setdefault((line.page, baseline), []).append(line)
-    return [" ".join(" ".join(l.text.split()) for l in sorted(group, key=lambda l: l.bbox[0]))
+    return [" ".join(" ".join(entry.text.split()) for entry in sorted(group, key=lambda entry: entry.bbox[0]))
             for _, group in sorted(grouped.items())]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
 
 BRIEF = [sys.executable, "-m", "pipeline.cli"]
@@ -79,6 +79,25 @@ def test_check_finds_a_short_version_over_its_page_limit(tmp_path):
                      result.stdout, re.M), result.stdout
 
 
+def test_build_says_what_a_brief_over_its_page_limit_published_all_the_same(tmp_path):
+    """The long version and the web edition are published; the short files are not: the summary says so
+    rather than claiming that every previous output is unchanged."""
+    shutil.copytree(FIXTURES / "mini", tmp_path / "content" / "mini")
+    summary = tmp_path / "content" / "mini" / "summary.md"
+    summary.write_text(summary.read_text() + ("\n\nA long paragraph that repeats itself. " * 60 + "\n") * 6)
+    result = brief("build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build"),
+                   cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "brief: 1 brief failed: mini (their previous outputs are unchanged, but for what is said below)" in lines
+    said = next(line for line in lines if line.startswith("brief: mini: published "))
+    assert re.fullmatch(r"brief: mini: published \d+ files despite the error \(.*\); the files the error "
+                        r"concerns are unchanged", said), said
+    assert "mini-long.pdf" in said and "short" not in said.split("(")[1].split(")")[0].replace("short.html", "")
+    assert (tmp_path / "build" / "mini" / "mini-long.pdf").is_file()
+    assert not (tmp_path / "build" / "mini" / "mini-short.pdf").exists()
+
+
 def test_new_scaffolds_a_valid_brief(tmp_path):
     result = brief("new", "water-policy", "--content-dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -96,8 +115,10 @@ def test_build_shows_progress_and_a_table_then_nothing_to_do(tmp_path):
     args = ["build", "--content-dir", str(tmp_path / "content"), "--build-dir", str(tmp_path / "build")]
     first = brief(*args, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "[1/1] mini: 7 files written, 0 unchanged" in first.stdout
-    assert re.search(r"^built 1 brief in [\d.]+ s: 7 files written, 0 unchanged, in ", first.stdout, re.M)
+    # every output, the web edition's files one by one (pipeline/web.py), and manifest.json
+    files = len(json.loads((tmp_path / "build" / "mini" / "manifest.json").read_text())["outputs"]) + 1
+    assert f"[1/1] mini: {files} files written, 0 unchanged" in first.stdout
+    assert re.search(rf"^built 1 brief in [\d.]+ s: {files} files written, 0 unchanged, in ", first.stdout, re.M)
     assert "Select jobs to execute" not in first.stdout + first.stderr  # Snakemake's noise only with --verbose
     assert (tmp_path / "build" / ".snakemake").is_dir()  # Snakemake's metadata lives with the build folder
     assert not (tmp_path / ".snakemake").exists()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from conftest import REPO
 from weasyprint.urls import FatalURLFetchingError
 
-from conftest import REPO
 from pipeline.pdf import BRIEF_URL, TEMPLATES_URL, confined_fetcher
 
 

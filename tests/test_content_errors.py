@@ -127,8 +127,8 @@ def test_duplicate_key_in_brief_yaml(tmp_path):
 def test_csl_path_that_does_not_exist(tmp_path):
     folder = make_brief(tmp_path, brief_yaml=BRIEF_YAML + "csl: styles/notes.csl\n")
     assert errors_of(folder) == [
-        "b/brief.yaml:7: error: csl style 'styles/notes.csl' not found "
-        "(fix the path, relative to the brief folder, or remove 'csl' to use the default style)"]
+        "b/brief.yaml:7: error: csl style 'styles/notes.csl' not found in the brief folder "
+        "(fix the path, relative to the folder, or remove 'csl' to use the default style)"]
 
 
 def test_csl_path_outside_the_folder(tmp_path):
@@ -136,7 +136,7 @@ def test_csl_path_outside_the_folder(tmp_path):
     folder = make_brief(tmp_path, brief_yaml=BRIEF_YAML + "csl: ../notes.csl\n")
     assert errors_of(folder) == [
         "b/brief.yaml:7: error: csl style '../notes.csl' points outside the brief folder "
-        "(put the .csl file in the brief folder and give its path relative to the folder)"]
+        "(put the .csl file in the brief folder (or the theme's) and give its path relative to it)"]
 
 
 def test_csl_path_inside_the_folder_is_used(tmp_path):

@@ -18,9 +18,8 @@ from pathlib import Path
 import docx
 import pypandoc
 import pytest
-
-from outputs import libreoffice_to_pdf
 from lxml import etree
+from outputs import libreoffice_to_pdf
 
 from pipeline.docx_endnotes import (
     ENDNOTES_CONTENT_TYPE,

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO
 
 FINALS = [f"{v}.{f}" for v in ("short", "long") for f in ("pdf", "docx", "epub")]
@@ -132,8 +131,9 @@ def test_4_short_version_over_its_limit_fails_and_keeps_short_outputs(ws):
     import json
 
     manifest = json.loads((ws.build / "mini" / "manifest.json").read_text())
-    for entry in manifest["outputs"]:
-        assert entry["sha256"] == after[entry["file"]][0], entry["file"]
+    for entry in manifest["outputs"]:  # the six files and the web edition's
+        on_disk = hashlib.sha256((ws.build / "mini" / entry["file"]).read_bytes()).hexdigest()
+        assert entry["sha256"] == on_disk, entry["file"]
 
 
 def test_5_template_edit_rebuilds_every_brief(ws):
@@ -142,12 +142,40 @@ def test_5_template_edit_rebuilds_every_brief(ws):
     assert ws.run().returncode == 0
     before = {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")}
     css = ws.workflow / "templates" / "css" / "brief.css"
-    css.write_text(css.read_text().replace("--accent: #1f4e79", "--accent: #7a1f1f"))
+    # (the accent comes from the theme; the muted grey of the furniture is the style sheet's own)
+    assert "--muted: #4a4a4a" in css.read_text()
+    css.write_text(css.read_text().replace("--muted: #4a4a4a", "--muted: #3a3a3a"))
     result = ws.run()
     assert result.returncode == 0, result.stderr[-2000:]
     for slug in ("mini", "es-bib"):
         after = snapshot(ws.build, slug)
         assert after[f"{slug}-long.pdf"][0] != before[slug][f"{slug}-long.pdf"][0]
+
+
+def test_6_changing_a_theme_rebuilds_exactly_the_briefs_that_use_it(ws):
+    shutil.copytree(FIXTURES / "_themes", ws.content / "_themes")
+    edit(ws.content / "mini" / "brief.yaml", "language: en", "language: en\ntheme: harbour")
+    assert ws.run().returncode == 0
+    before = {slug: snapshot(ws.build, slug) for slug in ("mini", "es-bib")}
+    edit(ws.content / "_themes" / "harbour" / "theme.yaml", '"#0b5563"', '"#5b2c6f"')
+    result = ws.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    mini, es_bib = snapshot(ws.build, "mini"), snapshot(ws.build, "es-bib")
+    assert mini["mini-long.pdf"][0] != before["mini"]["mini-long.pdf"][0]  # the new accent colour
+    assert es_bib == before["es-bib"]  # not rebuilt: it has no theme
+    # the theme's logo is in every format of the brief that uses it
+    import zipfile
+
+    import pymupdf
+
+    with pymupdf.open(ws.build / "mini" / "mini-long.pdf") as pdf:
+        # the SVG logo, drawn as vectors in the logo's own colour
+        teal = (0x0B / 255, 0x55 / 255, 0x63 / 255)
+        fills = [d["fill"] for d in pdf[0].get_drawings() if d.get("fill")]
+        assert any(all(abs(a - b) < 0.01 for a, b in zip(fill, teal)) for fill in fills), "no logo on the first page"
+    with zipfile.ZipFile(ws.build / "mini" / "mini-long.docx") as docx:
+        assert any(name.startswith("word/media/") and name.endswith(".png") for name in docx.namelist())
+        assert b"5B2C6F" in docx.read("word/styles.xml")
 
 
 def test_rebuild_into_another_folder_is_byte_identical(corpus, tmp_path):
@@ -157,7 +185,7 @@ def test_rebuild_into_another_folder_is_byte_identical(corpus, tmp_path):
     again = tmp_path / "build-again"
     result = run_snakemake(corpus.content, again)
     assert result.returncode == 0, result.stderr[-2000:]
-    for brief in sorted(p.name for p in corpus.content.iterdir()):
+    for brief in sorted(p.name for p in corpus.content.iterdir() if not p.name.startswith("_")):
         first = snapshot(corpus.build, brief)
         second = snapshot(again, brief)
         assert {k: v[0] for k, v in first.items()} == {k: v[0] for k, v in second.items()}, brief

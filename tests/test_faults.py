@@ -32,7 +32,6 @@ from pathlib import Path
 import psutil
 import pytest
 from briefmaker import SECTIONS, make_brief, section
-
 from conftest import REPO
 
 PYTHON = str(REPO / ".venv" / "bin" / "python")
@@ -95,7 +94,11 @@ def assert_consistent(site: Site) -> None:
     folder = site.build / SLUG
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     listed = {entry["file"]: entry["sha256"] for entry in manifest["outputs"]}
-    assert sorted(listed) == sorted(FINALS)
+    assert sorted(name for name in listed if "/" not in name) == sorted(FINALS)
+    web = sorted(name for name in listed if "/" in name)  # the web edition, whole
+    assert "web/index.html" in web and "web/short.html" in web
+    for name in web:
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == listed[name], f"{name} != manifest"
     for name in FINALS:
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == listed[name], f"{name} != manifest"
         assert whole(folder / name) is None, name

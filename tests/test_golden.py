@@ -16,8 +16,8 @@ import difflib
 import os
 
 import pytest
-
 from conftest import FIXTURES, REPO
+
 from pipeline.compose import compose
 from pipeline.content import load_brief
 from pipeline.document import build_document

@@ -10,9 +10,9 @@ import unicodedata
 
 import pytest
 from babel.messages.pofile import read_po
-
 from briefmaker import BRIEF_YAML, check, make_brief, section
 from conftest import REPO
+
 from pipeline import i18n, tree
 from pipeline.compose import compose
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from pdfpages import render_page
-
 from conftest import REPO, SAMPLE
+from pdfpages import render_page
 
 GOLDEN = REPO / "tests" / "golden" / "pages"
 PAGES = [(slug, variant) for slug in (SAMPLE, "stress") for variant in ("short", "long")] + [

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from pypdf import PdfReader
-
 from conftest import CORPUS_BRIEFS, SAMPLE
-from outputs import NS, epub_documents, text_of
-from pipeline.model import read_document
+from outputs import NS, docx_paragraphs, docx_xml, epub_documents, text_of
+from pypdf import PdfReader
 from test_docx import docx_citation_sequence
-from outputs import docx_paragraphs, docx_xml
 from test_pdf import note_link_sequence
+
+from pipeline.model import read_document
 
 BRIEFS = CORPUS_BRIEFS
 
@@ -74,10 +73,13 @@ def test_long_versions_agree(corpus, slug):
     expected_titles = [f"{s.number}. {s.title.plain}" for s in document.sections]
     pdf, docx_file, epub = (corpus.file(slug, "long", fmt) for fmt in ("pdf", "docx", "epub"))
 
+    def spaced(titles: list[str]) -> list[str]:  # a title keeps its last two words together (no-break space)
+        return [title.replace("\xa0", " ") for title in titles]
+
     docx_titles = [t for style, t in docx_paragraphs(docx_file) if style == "Heading1" and t[:1].isdigit()]
-    assert pdf_section_titles(pdf) == expected_titles
-    assert docx_titles == expected_titles
-    assert epub_section_titles(epub) == expected_titles
+    assert spaced(pdf_section_titles(pdf)) == expected_titles
+    assert spaced(docx_titles) == expected_titles
+    assert spaced(epub_section_titles(epub)) == expected_titles
 
     notes = len(document.notes)
     endnotes = docx_xml(docx_file, "word/endnotes.xml").findall("w:endnote", NS)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import CORPUS_BRIEFS, SAMPLE
+from outputs import pdf_fonts, pdf_info, pdf_pages_text, pdf_text
 from pypdf import PdfReader
 
-from conftest import CORPUS_BRIEFS, SAMPLE
-from pipeline.model import read_document
 from pipeline.i18n import labels_for
-from outputs import pdf_fonts, pdf_info, pdf_pages_text, pdf_text
+from pipeline.model import read_document
 
 BRIEFS = CORPUS_BRIEFS
 MARKER = re.compile(r"\[\d+(?:, [^\]\n]+)?\]")

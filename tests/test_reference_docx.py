@@ -26,8 +26,8 @@ import pypandoc
 import pytest
 from fontTools.ttLib import TTFont
 from lxml import etree
-
 from outputs import libreoffice_to_pdf
+
 from pipeline import docx_finish
 from pipeline.docx_endnotes import read_docx_parts, write_docx_zip
 

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from briefmaker import BRIEF_YAML, check, make_brief, section
+from briefmaker import check, make_brief
 
 from pipeline.cache import Cache
 from pipeline.errors import Collector

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import REPO
 from outputs import pdf_text
+
 from pipeline import tree
 from pipeline.compose import localize_quotes
 
@@ -38,4 +38,4 @@ def test_pdf_is_hyphenated_by_language(corpus):
         lines = pdf_text(corpus.file(slug, "long", "pdf")).splitlines()
         assert any(re.search(r"[a-záéíóúñ][-\u2010]$", line.rstrip()) for line in lines), slug
     html = (corpus.build / "es-bib" / ".work" / "es-bib-long.html").read_text()
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html

@@ -70,9 +70,9 @@ def test_misspelt_required_key_is_reported_once_as_a_typo():
 
 def test_unknown_key_without_a_close_match_lists_the_allowed_keys():
     assert check("title: X\ndate: 2026-11-28\ncolour: red\n") == [
-        "brief.yaml:3: error: unknown key 'colour' in brief.yaml (allowed keys: authors, csl, date, "
-        "distribution, identifier, keywords, language, notes, organization, page_size, question, rights, short, "
-        "subtitle, title, version)"]
+        "brief.yaml:3: error: unknown key 'colour' in brief.yaml (allowed keys: acknowledgements, authors, csl, "
+        "date, disclaimer, distribution, doi, identifier, isbn, keywords, language, license, notes, organization, "
+        "page_size, question, rights, series, short, short_title, subtitle, theme, title, url, version)"]
 
 
 def test_unknown_key_in_nested_mapping():
@@ -271,4 +271,4 @@ def test_every_property_has_a_description_and_every_object_forbids_unknown_keys(
 
 def test_schema_walk_finds_nested_objects():
     found = [where for where, node in _schema_objects(load_schema("brief")) if node.get("type") == "object"]
-    assert found == ["$", "$.properties.authors.items", "$.properties.short"]
+    assert found == ["$", "$.properties.authors.items", "$.properties.short", "$.properties.series"]

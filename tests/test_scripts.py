@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 import pymupdf
 import pytest
-from lxml import etree
+from conftest import FIXTURES
 from outputs import epub_documents, epub_opf, pdf_fonts, pdf_text, text_of
 from pdfpages import glyphs
 
-from conftest import FIXTURES
 from pipeline import fonts
 from pipeline.i18n import format_date, labels_for
 
@@ -181,11 +179,11 @@ def test_a_right_to_left_page_starts_its_lines_on_the_right(corpus):
                    and abs(line["bbox"][1] - entry["bbox"][1]) < 2]
         assert numbers and numbers[0]["bbox"][0] < width / 3, "the page number of the entry is not at the left"
         second = document[1]
-        head = [s for b in second.get_text("dict")["blocks"] for l in b.get("lines", []) for s in l["spans"]
+        head = [s for b in second.get_text("dict")["blocks"] for line in b.get("lines", []) for s in line["spans"]
                 if s["bbox"][1] < 60]
         title = next(s for s in head if "شبكات" in s["text"])
         assert title["bbox"][0] > width / 2, "the running title is not on the right"
-        foot = [s for b in second.get_text("dict")["blocks"] for l in b.get("lines", []) for s in l["spans"]
+        foot = [s for b in second.get_text("dict")["blocks"] for line in b.get("lines", []) for s in line["spans"]
                 if s["bbox"][1] > second.rect.height - 60]
         assert foot and max(s["bbox"][2] for s in foot) < width / 2, "the page number is not on the left"
 

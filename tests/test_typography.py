@@ -12,9 +12,8 @@ import re
 import statistics
 
 import pytest
-from pdfpages import MARKER_ONLY, lines, rows
-
 from conftest import CORPUS_BRIEFS, SAMPLE
+from pdfpages import MARKER_ONLY, lines, rows
 
 BODY_SIZE = 11.0
 # Points from the top of the page: the running head stands in the top margin (22 mm long, 16 mm short).
@@ -31,9 +30,16 @@ def body_lines(found):
 
 @pytest.mark.parametrize("slug", [SAMPLE, "mini", "stress", "footnotes"])
 def test_notes_are_set_smaller_than_the_text(corpus, slug):
+    from pipeline.model import read_document
+
+    document = read_document(corpus.build / slug / ".work" / "brief.json")
+    after_notes = {part.title.plain for part in document.back} | {
+        f"{document.labels['appendix']} {part.letter}. {part.title.plain}" for part in document.appendices}
     found = lines(corpus.file(slug, "long", "pdf"))
     notes_at = max(i for i, line in enumerate(found) if line.text.strip() == "Notes")
-    note_spans = [s for line in found[notes_at + 1:] for s in line.spans
+    notes_end = next((i for i, line in enumerate(found) if i > notes_at
+                      and " ".join(line.text.replace("\xa0", " ").split()) in after_notes), len(found))
+    note_spans = [s for line in found[notes_at + 1:notes_end] for s in line.spans
                   if s.font.startswith("EB-Garamond") and s.bbox[1] > HEAD_LIMIT["long"] and s.text.strip()]
     body_spans = [s for line in body_lines(found[:notes_at]) for s in line.spans if s.font.startswith("EB-Garamond")]
     assert note_spans and body_spans

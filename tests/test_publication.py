@@ -1,0 +1,370 @@
+"""An organisation's publication (issue 13): themes, blocks, back matter, identifiers, numbered figures and tables.
+
+The fixture tests/fixtures/content/publication uses the theme
+tests/fixtures/content/_themes/harbour and every feature at once; the sample
+brief uses its own theme (content/_themes/sample-desk). Both are built with the
+corpus. The schema and error tests build small briefs of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+
+import pymupdf
+import pytest
+from conftest import FIXTURES, REPO, SAMPLE
+from lxml import etree
+from outputs import docx_xml, epub_documents, epub_opf, pdf_text, text_of
+from pypdf import PdfReader
+
+from pipeline.errors import ContentError
+
+SLUG = "publication"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+NS = {"x": "http://www.w3.org/1999/xhtml", "opf": "http://www.idpf.org/2007/opf",
+      "dc": "http://purl.org/dc/elements/1.1/", "w": W[1:-1]}
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- themes: loading and errors ---------------------------------------------------------------------
+
+def _themed_collection(tmp_path, theme_yaml: str | None = None, brief_extra: str = "theme: harbour\n"):
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "mini", content / "mini")
+    shutil.copytree(FIXTURES / "_themes", content / "_themes")
+    if theme_yaml is not None:
+        (content / "_themes" / "harbour" / "theme.yaml").write_text(theme_yaml, encoding="utf-8")
+    brief = content / "mini" / "brief.yaml"
+    brief.write_text(brief.read_text(encoding="utf-8").replace("organization: \"Example Institute\"\n", "")
+                     + brief_extra, encoding="utf-8")
+    return content
+
+
+def _problems(folder, session) -> list[str]:
+    from pipeline.content import load_brief
+    from pipeline.document import build_document
+
+    try:
+        build_document(load_brief(folder, session=session), session)
+    except ContentError as exc:
+        return [p.format(relative_to=folder.parent) for p in exc.problems]
+    return []
+
+
+def test_a_theme_gives_its_defaults_and_the_brief_s_own_values_win(tmp_path, session):
+    from pipeline.content import load_brief
+    from pipeline.document import build_document
+
+    content = _themed_collection(tmp_path)
+    brief = load_brief(content / "mini", session=session)
+    assert brief.theme.name == "harbour"
+    meta = build_document(brief, session).meta
+    assert meta.organization.plain == "Harbour Institute for Coastal Policy"  # the theme's
+    assert meta.distribution.plain == "Internal — do not circulate"  # mini's own (the fixture sets it)
+    assert meta.licence.spdx == "CC-BY-4.0" and meta.licence.url == "https://creativecommons.org/licenses/by/4.0/"
+    assert meta.identity.accent == "#0b5563" and meta.identity.logo == "_theme/logo.svg"
+    assert meta.identity.publisher == "Harbour Institute"
+
+
+@pytest.mark.parametrize("theme_yaml,expected", [
+    ('name: "H"\ncolour: "#000000"\n', r"_themes/harbour/theme\.yaml:2: error: unknown key 'colour'.*"),
+    ('name: "H"\ncolors: {accent: "#ffcc00"}\n',
+     r"_themes/harbour/theme\.yaml:2: error: the accent colour #ffcc00 has a contrast of 1\.\d:1 on white; .*"
+     r"\(choose a darker accent colour \(WCAG 2\.2 AA asks at least 4\.5:1\)\)"),
+    ('name: "H"\nlogo: missing.svg\n',
+     r"_themes/harbour/theme\.yaml:2: error: 'missing\.svg' not found in the theme folder \(add missing\.svg to "
+     r"harbour/ or fix the name\)"),
+    ('name: "H"\nlogo: ../../mini/summary.md\n',
+     r"_themes/harbour/theme\.yaml:2: error: '\.\./\.\./mini/summary\.md' points outside the theme folder .*"),
+    ('name: "H"\nfonts: {body: [theme.yaml]}\n',
+     r"_themes/harbour/theme\.yaml:2: error: font 'theme\.yaml' is not a font file fontTools can read .*"),
+    ('name: "H"\nlicense: CC-BY-4\n',
+     r"_themes/harbour/theme\.yaml:2: error: 'CC-BY-4' is not an SPDX licence identifier \(did you mean "
+     r"CC-BY-4\.0\? .*\)"),
+])
+def test_theme_errors_point_at_theme_yaml(tmp_path, session, theme_yaml, expected):
+    content = _themed_collection(tmp_path, theme_yaml)
+    problems = _problems(content / "mini", session)
+    assert any(re.fullmatch(expected, p) for p in problems), problems
+
+
+def test_a_logo_with_svg_text_is_refused(tmp_path, session):
+    """SVG <text> would be set in whatever font each machine has (WeasyPrint took Noto Sans here)."""
+    content = _themed_collection(tmp_path, 'name: "H"\nlogo: words.svg\n')
+    (content / "_themes" / "harbour" / "words.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 20"><text x="0" y="15">HARBOUR</text></svg>',
+        encoding="utf-8")
+    assert "_themes/harbour/theme.yaml:2: error: logo 'words.svg' sets its words as SVG <text>, in whatever font " \
+        "a machine has (convert the text to outlines (paths) in the drawing program)" in \
+        _problems(content / "mini", session)
+
+
+def test_watch_and_preview_rebuild_the_briefs_of_a_changed_theme(tmp_path):
+    """A save in a theme's folder concerns the briefs that name the theme, and only those."""
+    from pipeline.watch import _changed_slugs
+
+    content = _themed_collection(tmp_path)  # mini uses harbour
+    shutil.copytree(FIXTURES / "es-bib", content / "es-bib")
+    theme_file = content / "_themes" / "harbour" / "theme.yaml"
+    changes = {("modified", str(theme_file))}
+    templates = REPO / "templates"
+    assert _changed_slugs(changes, content.resolve(), templates, ["mini", "es-bib"]) == {"mini"}
+    other = {("modified", str(content / "_themes" / "other" / "theme.yaml"))}
+    assert _changed_slugs(other, content.resolve(), templates, ["mini", "es-bib"]) == set()
+
+
+def test_an_unknown_theme_names_the_themes_there_are(tmp_path, session):
+    content = _themed_collection(tmp_path, brief_extra="theme: harbor\n")
+    problems = _problems(content / "mini", session)
+    assert any(re.fullmatch(r"mini/brief\.yaml:\d+: error: theme 'harbor' not found \(no _themes/harbor/theme\.yaml\) "
+                            r"\(the collection's themes are: harbour\)", p) for p in problems), problems
+
+
+def test_a_theme_folder_is_not_a_brief_and_its_files_are_the_brief_s_inputs(tmp_path):
+    from pipeline.content import brief_source_files, discover_briefs
+
+    content = _themed_collection(tmp_path)
+    assert [p.name for p in discover_briefs(content)] == ["mini"]
+    files = {p.relative_to(content).as_posix() for p in brief_source_files(content / "mini")}
+    assert {"_themes/harbour/theme.yaml", "_themes/harbour/logo.svg"} <= files
+    plain = {p.relative_to(FIXTURES).as_posix() for p in brief_source_files(FIXTURES / "mini")}
+    assert not any(name.startswith("_themes") for name in plain)
+
+
+def test_new_brief_keys_are_checked_with_their_lines(tmp_path, session):
+    content = _themed_collection(tmp_path, brief_extra='doi: "https://doi.org/10.1/x"\nlicense: MIT-ish\n')
+    problems = _problems(content / "mini", session)
+    assert any(re.match(r"mini/brief\.yaml:\d+: error: 'doi' .*https://doi\.org/10\.1/x", p) for p in problems), \
+        problems
+
+
+def test_an_unknown_block_class_is_a_warning_with_its_line(tmp_path, session):
+    from pipeline.content import load_brief
+
+    content = _themed_collection(tmp_path)
+    section = content / "mini" / "sections" / "03-options.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n::: callout\nNote this.\n:::\n", encoding="utf-8")
+    brief = load_brief(content / "mini", session=session)
+    warnings = [w.format(relative_to=content) for w in brief.warnings]
+    assert any(re.fullmatch(r"mini/sections/03-options\.md:\d+: warning: unknown block class '\.callout' is ignored "
+                            r"\(use one of \.box, \.key-findings, \.recommendations, or remove it\)", w)
+               for w in warnings), warnings
+
+
+def test_an_unknown_cross_reference_is_an_error_at_its_line(tmp_path, session):
+    content = _themed_collection(tmp_path)
+    section = content / "mini" / "sections" / "03-options.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nAs @fig-missing shows.\n", encoding="utf-8")
+    problems = _problems(content / "mini", session)
+    assert any(re.match(r"mini/sections/03-options\.md:\d+: error: .*fig-missing", p) for p in problems), problems
+
+
+def test_an_image_in_a_folder_named_like_the_theme_s_media_is_refused(tmp_path, session):
+    """The documents carry the theme's logo under _theme/: a brief's own _theme/ would be taken for it."""
+    content = _themed_collection(tmp_path)
+    (content / "mini" / "_theme").mkdir()
+    shutil.copy(FIXTURES / "publication" / "assets" / "chart.png", content / "mini" / "_theme" / "chart.png")
+    section = content / "mini" / "sections" / "03-options.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n![A chart](_theme/chart.png)\n", encoding="utf-8")
+    problems = _problems(content / "mini", session)
+    assert any(re.fullmatch(r"mini/sections/03-options\.md:\d+: error: image '_theme/chart\.png' is in the folder "
+                            r"_theme/, which the pipeline keeps for the theme's files \(move the image to the "
+                            r"brief's assets/ folder\)", p) for p in problems), problems
+
+
+# -- the built publication fixture -------------------------------------------------------------------
+
+def test_pdf_numbers_figures_and_tables_and_links_the_cross_references(corpus):
+    pdf = corpus.file(SLUG, "long", "pdf")
+    text = flat(pdf_text(pdf))
+    assert "Figure 1. Monthly passengers on the three routes, 2025" in text
+    assert "Source: Example Bay Authority, passenger counts" in text
+    assert "Table 1. Average weekly passengers by season" in text
+    assert "Source: Example Bay Authority" in text
+    # "@sec-options compares them" (the summary), "@fig-ridership shows", "@tbl-ridership gives"
+    assert "Section 2 compares them" in text and "Figure 1 shows the months" in text
+    assert "Table 1 gives the figures" in text and "are in Appendix A" in text
+    with pymupdf.open(pdf) as document:
+        links = [(page.number, link) for page in document for link in page.get_links()
+                 if link.get("kind") == pymupdf.LINK_NAMED or link.get("nameddest")]
+    targets = {link.get("nameddest") or link.get("name") for _, link in links}
+    # a section's or an appendix's own id (sec- in its front matter) points at the part
+    assert {"fig-ridership", "tbl-ridership", "section-2", "appendix-a"} <= targets, targets
+
+
+def test_pdf_back_matter_follows_the_notes_in_contents_and_outline(corpus):
+    pdf = corpus.file(SLUG, "long", "pdf")
+    outline = [flat(item.title) for item in PdfReader(pdf).outline if not isinstance(item, list)]
+    expected = ["Notes", "Appendix A. How the timetables were costed", "Appendix B. The three routes",
+                "About the authors", "Acknowledgements", "About Harbour Institute for Coastal Policy",
+                "How to cite this brief", "Licence", "Disclaimer"]
+    assert outline[-len(expected):] == expected
+    text = flat(pdf_text(pdf))
+    contents = text[text.index("Contents"):text.index("Executive summary", text.index("Contents") + 20)]
+    positions = [contents.index(entry.split(". ")[-1]) for entry in expected]
+    assert positions == sorted(positions)
+    # the suggested citation, formatted by the style from the metadata
+    cite = text[text.index("How to cite this brief", text.index("Disclaimer") - 900):]
+    assert "Ruth Example and Tomás Placeholder" in cite and "10.5555/harbour.2026.07" in cite
+    assert "Creative Commons Attribution 4.0 International (CC-BY-4.0)" in text
+    assert "https://creativecommons.org/licenses/by/4.0/" in text
+    assert "Ruth Example leads the institute" in text and "We thank the crews" in text
+
+
+def test_pdf_title_block_carries_logo_series_and_identifiers_in_the_theme_s_colour(corpus):
+    pdf = corpus.file(SLUG, "long", "pdf")
+    with pymupdf.open(pdf) as document:
+        first = document[0]
+        assert first.get_images() or first.get_drawings(), "no logo"
+        text = flat(first.get_text())
+        spans = [s for b in first.get_text("dict")["blocks"] for line in b.get("lines", []) for s in line["spans"]]
+    assert "Harbour Policy Briefs, no. 7" in text
+    assert "DOI 10.5555/harbour.2026.07" in text and "ISBN 978-0-00-000000-2" in text
+    accent = 0x0B5563
+    assert any(s["color"] == accent and s["text"].strip() == "1." for s in spans), "section numbers not in the accent"
+    xmp = PdfReader(pdf).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert "<prism:doi>10.5555/harbour.2026.07</prism:doi>" in xmp
+    assert "<dc:identifier>doi:10.5555/harbour.2026.07</dc:identifier>" in xmp
+    assert "<prism:isbn>978-0-00-000000-2</prism:isbn>" in xmp
+
+
+def test_short_version_has_the_findings_and_recommendations_and_links_the_long_one(corpus):
+    text = flat(pdf_text(corpus.file(SLUG, "short", "pdf")))
+    assert "Key findings" in text and "Winter ridership is 45 % below summer" in text
+    assert "Recommendations" in text and "Review the winter counts after one season" in text
+    assert "The full brief, with sources and notes: https://harbour" in text
+    with pymupdf.open(corpus.file(SLUG, "short", "pdf")) as document:
+        uris = {link.get("uri") for page in document for link in page.get_links()}
+    assert "https://harbour-institute.example.org/briefs/winter-ferries" in uris
+    assert "How the counts were made" not in text  # a box stays in the long version
+
+
+def test_docx_uses_the_reference_styles_and_the_theme_s_colours(corpus):
+    path = corpus.file(SLUG, "long", "docx")
+    body = docx_xml(path)
+    styles = [p.get(f"{W}val") for p in body.iter(f"{W}pStyle")]
+    for style in ("KeyFindingsTitle", "KeyFindings", "RecommendationsTitle", "Recommendations", "BoxTitle", "Box",
+                  "Source", "SuggestedCitation", "Organization"):
+        assert style in styles, style
+    texts = {flat("".join(t.text or "" for t in p.iter(f"{W}t"))) for p in body.iter(f"{W}p")}
+    assert "Figure 1. Monthly passengers on the three routes, 2025" in texts
+    with zipfile.ZipFile(path) as archive:
+        assert b"0B5563" in archive.read("word/styles.xml") and b"1F4E79" not in archive.read("word/styles.xml")
+        media = [n for n in archive.namelist() if n.startswith("word/media/")]
+    assert media and all(n.endswith((".png", ".jpeg", ".jpg")) for n in media)  # the SVG logo as a PNG
+    custom = etree.fromstring(zipfile.ZipFile(path).read("docProps/custom.xml"))
+    properties = {p.get("name"): "".join(p.itertext()) for p in custom}
+    assert {key: properties.get(key) for key in ("doi", "isbn", "url", "license", "series", "theme")} == {
+        "doi": "10.5555/harbour.2026.07", "isbn": "978-0-00-000000-2",
+        "url": "https://harbour-institute.example.org/briefs/winter-ferries", "license": "CC-BY-4.0",
+        "series": "Harbour Policy Briefs", "theme": "harbour"}
+
+
+def test_docx_sets_the_notes_before_the_appendices_and_back_matter(corpus):
+    """Contract 5.5: Notes, then appendices, then back matter. The Notes heading ends the first section and
+    Word sets the endnotes at the end of their section (w:pos sectEnd); the appendices start a new page."""
+    path = corpus.file(SLUG, "long", "docx")
+    body = docx_xml(path).find(f"{W}body")
+    paragraphs = list(body.iter(f"{W}p"))
+    texts = [flat("".join(t.text or "" for t in p.iter(f"{W}t"))) for p in paragraphs]
+    notes = next(i for i, p in enumerate(paragraphs)
+                 if texts[i] == "Notes" and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Heading1")
+    appendix = texts.index("Appendix A. How the timetables were costed")
+    about = texts.index("About the authors")
+    last_section = max(i for i, p in enumerate(paragraphs) if re.match(r"2\. \w", texts[i])
+                       and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Heading1")
+    assert last_section < notes < appendix < about
+    assert paragraphs[notes].find(f"{W}pPr/{W}sectPr") is not None, "the Notes heading does not end a section"
+    final = body.find(f"{W}sectPr")
+    assert final.find(f"{W}type").get(f"{W}val") == "nextPage" and final.find(f"{W}titlePg") is None
+    assert [r.get(f"{W}type") for r in final.findall(f"{W}headerReference")] == ["default", "first"]
+    settings = docx_xml(path, "word/settings.xml")
+    assert settings.find(f"{W}endnotePr/{W}pos").get(f"{W}val") == "sectEnd"
+    # every endnote's own reference is before the Notes; the back matter only refers back to them
+    after = paragraphs[notes + 1:]
+    assert not [r for p in after for r in p.iter(f"{W}endnoteReference")]
+    assert any("NOTEREF" in (t.text or "") for p in after for t in p.iter(f"{W}instrText"))
+
+
+def test_docx_keeps_the_notes_last_when_the_back_matter_cites_a_source_first():
+    """Word sets a section's endnotes at its end: a note first cited in an appendix would land after the
+    back matter, away from the others. Then all the notes go last, as Word sets them by default."""
+    from pipeline.docx_finish import _cites_first, _take_back_matter_marker
+
+    def body(appendix_run: str):
+        return etree.fromstring(
+            f'<w:body xmlns:w="{W[1:-1]}"><w:p><w:r><w:endnoteReference w:id="1"/></w:r></w:p>'
+            '<w:p><w:bookmarkStart w:id="9" w:name="back-matter"/><w:bookmarkEnd w:id="9"/></w:p>'
+            f'<w:p><w:r><w:t>Appendix A</w:t></w:r></w:p><w:p>{appendix_run}</w:p><w:sectPr/></w:body>')
+
+    citing = body('<w:r><w:endnoteReference w:id="2"/></w:r>')
+    start = _take_back_matter_marker(citing)
+    assert "".join(start.itertext()) == "Appendix A" and len(citing.findall(f"{W}p")) == 3
+    assert _cites_first(start)
+    referring = body('<w:r><w:instrText> NOTEREF _RefEn_n1 \\h </w:instrText></w:r>')
+    assert not _cites_first(_take_back_matter_marker(referring))
+
+
+def test_epub_carries_identifiers_and_marks_up_the_blocks(corpus):
+    path = corpus.file(SLUG, "long", "epub")
+    opf = epub_opf(path)
+    unique = opf.get("unique-identifier")
+    identifiers = {i.get("id"): i.text for i in opf.xpath("//dc:identifier", namespaces=NS)}
+    assert identifiers[unique] == "urn:brief:publication-long"
+    assert "10.5555/harbour.2026.07" in identifiers.values() and "978-0-00-000000-2" in identifiers.values()
+    docs = dict(epub_documents(path))
+    every = {i for root in docs.values() for i in root.xpath("//@id")}
+    sections = [s for root in docs.values()
+                for s in root.xpath("//x:section[contains(@class, 'key-findings') or contains(@class, "
+                                    "'recommendations')]", namespaces=NS)]
+    assert len(sections) == 2
+    for section in sections:
+        assert section.get("aria-labelledby") in every
+    asides = [a for root in docs.values() for a in root.xpath("//x:aside[contains(@class, 'box')]", namespaces=NS)]
+    assert asides and "How the counts were made" in text_of(asides[0])
+    title_page = next(root for name, root in docs.items() if "title_page" in name)
+    assert title_page.xpath("//x:img[contains(@class, 'logo')]/@alt", namespaces=NS) == \
+        ["Harbour Institute for Coastal Policy"]
+    all_text = flat(" ".join(text_of(root) for root in docs.values()))
+    assert "Figure 1. Monthly passengers" in all_text and "Appendix A. How the timetables were costed" in all_text
+
+
+def test_manifest_names_identifiers_authors_licence_and_theme(corpus):
+    manifest = json.loads((corpus.outputs(SLUG) / "manifest.json").read_text(encoding="utf-8"))
+    brief = manifest["brief"]
+    assert brief["identifiers"] == {"doi": "10.5555/harbour.2026.07", "isbn": "978-0-00-000000-2",
+                                    "url": "https://harbour-institute.example.org/briefs/winter-ferries"}
+    assert brief["license"] == {"name": "Creative Commons Attribution 4.0 International",
+                                "url": "https://creativecommons.org/licenses/by/4.0/", "spdx": "CC-BY-4.0"}
+    assert brief["theme"] == "harbour" and brief["organization"] == "Harbour Institute for Coastal Policy"
+    assert brief["authors"][0] == {"name": "Ruth Example", "affiliation": "Harbour Institute"}
+    assert brief["series"] == {"name": "Harbour Policy Briefs", "number": "7"}
+
+
+def test_the_sample_carries_its_own_theme(corpus):
+    text = flat(pdf_text(corpus.file(SAMPLE, "long", "pdf")))
+    assert "Sample Briefs, no. 1" in text and "About Brief Pipeline Sample Desk" in text
+    manifest = json.loads((corpus.outputs(SAMPLE) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["brief"]["theme"] == "sample-desk"
+    assert (REPO / "content" / "_themes" / "sample-desk" / "logo.svg").is_file()
+    root = etree.fromstring((REPO / "content" / "_themes" / "sample-desk" / "logo.svg").read_bytes())
+    assert root.findtext("{http://www.w3.org/2000/svg}title") == "Brief Pipeline Sample Desk"
+
+
+def test_math_is_refused_at_check_with_what_to_write_instead(tmp_path, session):
+    content = _themed_collection(tmp_path)
+    section = content / "mini" / "sections" / "03-options.md"
+    lines = section.read_text(encoding="utf-8").splitlines() + ["", "The area is $$\\pi r^2$$ and $n$ grows."]
+    section.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = _problems(content / "mini", session)
+    where = f"mini/sections/03-options.md:{len(lines)}"
+    assert (f"{where}: error: display math ($$...$$) is not supported: the outputs cannot show a formula the same "
+            "way in the PDF, DOCX and EPUB (write the formula in words or with Unicode characters (x² + y² = r²), "
+            "or as an SVG image with alt text; to write a dollar sign, escape it: \\$)") in problems, problems
+    assert any(p.startswith(f"{where}: error: inline math ($...$) is not supported") for p in problems)
