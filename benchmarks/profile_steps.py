@@ -256,8 +256,8 @@ def child_split(brief: Path, out: Path, result: Path) -> int:
     import pipeline.compose  # noqa: F401
     import pipeline.content  # noqa: F401
     import pipeline.convert  # noqa: F401
-    import pipeline.docx_endnotes  # noqa: F401
     import pipeline.document  # noqa: F401
+    import pipeline.docx_endnotes  # noqa: F401
     import pipeline.epub  # noqa: F401
     import pipeline.job
     import pipeline.model  # noqa: F401

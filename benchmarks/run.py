@@ -380,7 +380,7 @@ def machine_info() -> list[tuple[str, str]]:
     pandoc = subprocess.run([pypandoc.get_pandoc_path(), "--version"], capture_output=True, text=True).stdout.split()[1]
     subsetter = "HarfBuzz (libharfbuzz-subset)" if ctypes.util.find_library("harfbuzz-subset") else "fontTools (slow)"
     return [
-        ("date (UTC)", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        ("date (UTC)", datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M")),
         ("CPU", first("/proc/cpuinfo", "model name")),
         ("cores", f"{os.cpu_count()} logical, {len(os.sched_getaffinity(0))} usable"),
         ("memory", f"{mem_gib:.1f} GiB"),
@@ -417,7 +417,7 @@ def snakemake_hotspots(stats_path: Path, top: int = 14) -> list[str]:
     """Markdown rows: Snakemake's functions by cumulative time in a cProfile of a run."""
     raw = pstats.Stats(str(stats_path)).stats
     rows = []
-    for (filename, line, func), (cc, nc, tottime, cumtime, _) in raw.items():
+    for (filename, line, func), (_, nc, tottime, cumtime, _) in raw.items():
         if "/snakemake/" in filename or "/snakemake_interface" in filename or "/pipeline/" in filename:
             short = filename.split("/site-packages/")[-1] if "/site-packages/" in filename else \
                 "pipeline/" + filename.split("/pipeline/")[-1]
@@ -694,7 +694,7 @@ class Bench:
     # -- report
     def report(self) -> list[str]:
         t = TARGETS
-        rows, verdicts, why = [], {}, []
+        rows, verdicts = [], {}
 
         def verdict(key: str, good: bool) -> str:
             verdicts[key] = verdicts.get(key, True) and good
@@ -796,7 +796,7 @@ class Bench:
             out += [text, ""]
         if not v.get("touch", True):
             per = f["touch_per"]
-            out += [f"**Snakemake's own CPU (b).** Per brief: " + ", ".join(
+            out += ["**Snakemake's own CPU (b).** Per brief: " + ", ".join(
                 f"{n} briefs {per[(n, 'CLI')] * 1000:.1f} ms (API {per[(n, 'API')] * 1000:.1f} ms)"
                 for n in self.touch) + ". It grows with the number of briefs: each scheduling round stats the "
                 "inputs of the ready jobs it looks at and lists every remaining job (see /work/notes/snakemake.md); "
@@ -804,7 +804,7 @@ class Bench:
                 "(fewer inputs per job, e.g. templates as one digest parameter instead of inputs; or running the "
                 "briefs in batches of about 100 per Snakemake run).", ""]
         if not v.get("noop", True):
-            out += [f"**No-op rebuild (c).** See the no-op taken apart below: the time is Snakemake's start-up "
+            out += ["**No-op rebuild (c).** See the no-op taken apart below: the time is Snakemake's start-up "
                     "(imports), parsing the Snakefile, listing every brief's files and building the DAG with one "
                     "mtime check per input; what would reach the target is less of that work per brief (fewer "
                     "inputs per job) or skipping Snakemake when nothing changed.", ""]
