@@ -225,3 +225,53 @@ def test_no_space_before_punctuation_in_right_to_left_text(corpus):
     page = (corpus.build / "arabic" / ".work" / "arabic-long.html").read_text(encoding="utf-8")
     text = " ".join(lxml_html.fromstring(page).xpath("//main")[0].text_content().split())
     assert not re.search(r"\w [.,;:،؛](\s|$)", text)
+
+
+# Every script of the catalogue in one brief, each passage marked with its language (sentences written
+# for this test: "The ferry leaves at eight.").
+EVERY_SCRIPT = {
+    "el": "Το πλοίο φεύγει στις οκτώ.",
+    "he": "המעבורת יוצאת בשמונה.",
+    "hi": "नौका आठ बजे चलती है।",
+    "th": "เรือข้ามฟากออกเวลาแปดโมง",
+    "ko": "여객선은 여덟 시에 출발합니다.",
+    "zh-Hant": "渡輪八點開出。",
+    "zh-Hans": "渡轮八点开出。",
+    "ja": "フェリーは八時に出ます。",
+    "fa": "کشتی ساعت هشت حرکت می‌کند.",
+    "ur": "کشتی آٹھ بجے روانہ ہوتی ہے۔",
+    "ar": "تغادر العبّارة في الثامنة.",
+    "ru": "Паром отходит в восемь.",
+}
+
+
+def test_a_brief_in_every_supported_script_draws_every_glyph(tmp_path):
+    """Latin, Greek, Cyrillic, Arabic (with Persian and Urdu), Hebrew, Devanagari, Thai, Chinese (both),
+    Japanese and Korean in one brief: every character of the long PDF is drawn by a face of the
+    catalogue, none as .notdef, and each script's text is in the PDF."""
+    from briefmaker import make_brief, section
+
+    from pipeline.content import load_brief
+    from pipeline.document import build_document
+    from pipeline.pandoc import PandocSession
+    from pipeline.pdf import render_pdf
+    from pipeline.stage import TEMPLATES_DIR, page_html
+
+    body = "\n\n".join(f"[{text}]{{lang={tag}}}" for tag, text in EVERY_SCRIPT.items()) + "\n"
+    folder = make_brief(tmp_path, sections={"01-a.md": section("Every script", body)})
+    pdf = tmp_path / "every-script-long.pdf"
+    with PandocSession() as session:  # the long PDF alone (the DOCX and EPUB of scripts: their own tests)
+        document = build_document(load_brief(folder, session=session), session, TEMPLATES_DIR)
+        page = page_html(document, "long", folder, TEMPLATES_DIR, session)
+    assert set(document.meta.scripts) >= {"hebrew", "devanagari", "thai", "cjk-kr", "arabic"}
+    render_pdf(page, pdf, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts)
+    missing = [(char, font) for _, char, glyph, font in glyphs(pdf) if glyph == 0]
+    assert not missing, missing[:10]
+    names = {font["name"].split("+")[-1] for font in pdf_fonts(pdf)}
+    assert all(name.startswith(("EB-Garamond", "Inter", "Brief-")) for name in names), names
+    with pymupdf.open(pdf) as document_pdf:
+        text = "".join("".join(page.get_text() for page in document_pdf).split())
+    for tag, sentence in EVERY_SCRIPT.items():
+        if tag in ("th", "hi", "ar", "fa", "ur", "he"):  # shaped or right to left: extracted in visual order
+            continue
+        assert "".join(sentence.split()) in text, tag
