@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from html import escape
 from pathlib import Path
 
 from .fsutil import replace_atomic
@@ -30,10 +31,11 @@ def reference_document(templates_dir: Path, reference: str, identity, theme_temp
     base = find_template(f"docx/{reference}", templates_dir, theme_templates)
     colours = [(DEFAULT_ACCENT, identity.accent), (DEFAULT_SECONDARY, identity.secondary), ("#eef3f8", identity.tint)]
     colours = [(old[1:].upper(), new[1:].upper()) for old, new in colours if old != new]
-    if not colours:
+    families = theme_families(identity)
+    if not colours and not families:
         return base
     data = base.read_bytes()
-    key = hashlib.sha256(data + repr(colours).encode()).hexdigest()[:20]
+    key = hashlib.sha256(data + repr(colours).encode() + repr(families).encode()).hexdigest()[:20]
     target = default_cache_dir() / "docx" / f"reference-{key}.docx"
     if target.is_file():
         return target
@@ -41,10 +43,13 @@ def reference_document(templates_dir: Path, reference: str, identity, theme_temp
         members = [(info.filename, archive.read(info.filename)) for info in archive.infolist()]
     recoloured = []
     for name, content in members:
-        if name in ("word/styles.xml", "word/numbering.xml", "word/document.xml"):
+        if name in ("word/styles.xml", "word/numbering.xml", "word/document.xml", "word/fontTable.xml",
+                    "word/theme/theme1.xml"):
             text = content.decode("utf-8")
             for old, new in colours:
                 text = text.replace(old, new).replace(old.lower(), new)
+            for house, family in families:  # the theme's fonts in the styles and the font table, by name
+                text = text.replace(f'"{house}"', f'"{escape(family)}"')
             content = text.encode("utf-8")
         recoloured.append((name, content))
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -54,9 +59,27 @@ def reference_document(templates_dir: Path, reference: str, identity, theme_temp
     return target
 
 
+# The house families the reference documents name, by the role a theme's fonts take over.
+HOUSE_FAMILIES = {"serif": "EB Garamond", "sans": "Inter"}
+
+
+def theme_families(identity) -> list[tuple[str, str]]:
+    """(house family, theme family) for each role a theme's fonts replace."""
+    chosen = {face.role: face.family for face in identity.fonts}
+    return [(house, chosen[role]) for role, house in HOUSE_FAMILIES.items() if role in chosen]
+
+
+def theme_face_files(identity, theme_dir: Path | None) -> dict[tuple[str, bool, bool], Path]:
+    """The theme's fonts as the DOCX embeds them: (family, bold, italic) -> font file."""
+    if theme_dir is None:
+        return {}
+    return {(face.family, face.weight >= 600, face.italic): Path(theme_dir) / face.file for face in identity.fonts}
+
+
 def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path, reference: str,
               media: list[tuple[str, str, Path]], endnotes: bool, source_date_epoch: int,
-              cache_dir: Path | None = None, theme_templates: Path | None = None) -> None:
+              cache_dir: Path | None = None, theme_templates: Path | None = None,
+              theme_dir: Path | None = None) -> None:
     """Write ``out`` from the composed tree ``document`` of the typed document ``model``.
 
     With ``endnotes`` the source notes become Word endnotes; then the package
@@ -76,7 +99,7 @@ def make_docx(session, document: dict, out: Path, *, model, templates_dir: Path,
         convert_to_endnotes(raw, notes, source_date_epoch=source_date_epoch)
         staged = Path(tmp) / out.name
         finish_docx(notes, staged, model, fonts_dir=templates_dir / "fonts", source_date_epoch=source_date_epoch,
-                    cache_dir=cache_dir)
+                    cache_dir=cache_dir, faces=theme_face_files(model.meta.identity, theme_dir))
         replace_atomic(staged, out)
 
 

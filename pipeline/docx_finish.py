@@ -189,15 +189,22 @@ class DocxFinishError(ValueError):
 
 
 def finish_docx(src: Path | str, dst: Path | str, document, *, fonts_dir: Path,
-                source_date_epoch: int | None = None, cache_dir: Path | None = None) -> None:
-    """Rewrite the DOCX ``src`` (notes already converted) as the finished ``dst`` for ``document``."""
+                source_date_epoch: int | None = None, cache_dir: Path | None = None,
+                faces: dict[tuple[str, bool, bool], Path] | None = None) -> None:
+    """Rewrite the DOCX ``src`` (notes already converted) as the finished ``dst`` for ``document``.
+
+    ``faces``: a theme's fonts, (family, bold, italic) -> file, beside the house faces (the reference
+    document names the theme's families in place of the house ones).
+    """
     parts = read_docx_parts(src)
-    finish_parts(parts, document, fonts_dir=fonts_dir, cache_dir=cache_dir)
+    finish_parts(parts, document, fonts_dir=fonts_dir, cache_dir=cache_dir, faces=faces)
     write_docx_zip(dst, parts, source_date_epoch, reuse=src)
 
 
-def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_dir: Path | None = None) -> None:
+def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_dir: Path | None = None,
+                 faces: dict[tuple[str, bool, bool], Path] | None = None) -> None:
     """:func:`finish_docx` on the package's parts, in place."""
+    table = {**HOUSE_FACES, **{key: str(path) for key, path in (faces or {}).items()}}
     body_root = _parse(parts[DOCUMENT])
     body = body_root.find(w("body"))
     if body is None:
@@ -226,12 +233,12 @@ def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_di
         footnotes = _parse(parts[FOOTNOTES]) if FOOTNOTES in parts else None
         endnotes = _parse(parts[ENDNOTES]) if ENDNOTES in parts and back_matter is not None else None
         pages = estimate_pages(body, section, _Styles(parts[STYLES], parts.get(THEME)),
-                               _Numbering(parts.get(NUMBERING)), Path(fonts_dir), footnotes, endnotes)
+                               _Numbering(parts.get(NUMBERING)), Path(fonts_dir), footnotes, endnotes, table)
         for heading, result in contents:
             result.find(w("t")).text = str(pages.get(heading, 1))
     parts[DOCUMENT] = _serialize(body_root)
     parts[APP] = app_properties(parts, document)
-    embed_fonts(parts, Path(fonts_dir), cache_dir=cache_dir)
+    embed_fonts(parts, Path(fonts_dir), cache_dir=cache_dir, face_table=table)
 
 
 # --------------------------------------------------------------------------
@@ -1036,16 +1043,17 @@ def _font_use(parts: dict[str, bytes]):
     return faces, characters, scripts
 
 
-def _face_files(faces: set[tuple[str, bool, bool]]) -> dict[tuple[str, bool, bool], str]:
-    """Embedded face -> house font file, for the faces the runs use."""
+def _face_files(faces: set[tuple[str, bool, bool]], table: dict | None = None) -> dict[tuple[str, bool, bool], str]:
+    """Embedded face -> font file (of templates/fonts, or a theme's), for the faces the runs use."""
+    table = HOUSE_FACES if table is None else table
     wanted: dict[tuple[str, bool, bool], str] = {}
     for family, bold, italic in faces:
-        if (family, bold, italic) in HOUSE_FACES:
-            wanted[(family, bold, italic)] = HOUSE_FACES[(family, bold, italic)]
-        elif (family, False, False) in HOUSE_FACES:  # no such face: what the renderer synthesises it from
+        if (family, bold, italic) in table:
+            wanted[(family, bold, italic)] = table[(family, bold, italic)]
+        elif (family, False, False) in table:  # no such face: what the renderer synthesises it from
             for key in ((family, bold, False), (family, False, italic)):
-                if key in HOUSE_FACES:
-                    wanted[key] = HOUSE_FACES[key]
+                if key in table:
+                    wanted[key] = table[key]
     return wanted
 
 
@@ -1182,20 +1190,22 @@ def _to_truetype(font) -> None:
     font.sfntVersion = "\x00\x01\x00\x00"
 
 
-def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | None = None) -> None:
+def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | None = None,
+                face_table: dict | None = None) -> None:
     """Subset font parts for the faces the document uses, replacing any embedded before.
 
     The house faces are subset to the document's characters and
     :data:`BASE_CHARACTERS`; the script faces of the catalogue that the
     styles name (:func:`apply_scripts`) to the characters of the runs they
     set (:func:`script_characters`) and :data:`SCRIPT_BASE_CHARACTERS`.
+    ``face_table``: (family, bold, italic) -> file, the house faces and a theme's (absolute paths).
     """
     from . import fonts
 
     faces, characters, scripts = _font_use(parts)
     characters = characters | BASE_CHARACTERS
     wanted: dict[tuple[str, bool, bool], tuple[Path, set[str] | frozenset[str]]] = {
-        key: (fonts_dir / file_name, characters) for key, file_name in _face_files(faces).items()}
+        key: (fonts_dir / file_name, characters) for key, file_name in _face_files(faces, face_table).items()}
     catalogue = _catalogue_faces()
     if scripts and NUMBERING in parts:  # bullets and the punctuation of list numbers, in a script's runs
         numbering = {c for text in _parse(parts[NUMBERING]).iter(w("lvlText"))
@@ -2012,9 +2022,16 @@ def _twips(value: str | None, default: int = 0) -> int:
 class _Metrics:
     """Advance widths and line heights of the house faces, by font file."""
 
-    def __init__(self, fonts_dir: Path):
+    def __init__(self, fonts_dir: Path, face_table: dict | None = None):
         self.fonts_dir = fonts_dir
+        self.face_table = HOUSE_FACES if face_table is None else face_table
         self.fonts: dict[str, tuple[dict, dict, int, float]] = {}
+
+    def face_file(self, family: str | None, bold: bool, italic: bool) -> str | None:
+        """The font file that sets a run of this face (the nearest one), None for a family not embedded."""
+        table = self.face_table
+        return table.get((family, bold, italic)) or table.get((family, bold, False)) \
+            or table.get((family, False, False))
 
     def font(self, file_name: str) -> tuple[dict, dict, int, float]:
         if file_name not in self.fonts:
@@ -2057,12 +2074,6 @@ class _Metrics:
         return self.font(file_name)[3] * size
 
 
-def _house_face(family: str | None, bold: bool, italic: bool) -> str | None:
-    """The house font file that sets a run of this face (the nearest one), None for another family."""
-    return HOUSE_FACES.get((family, bold, italic)) or HOUSE_FACES.get((family, bold, False)) \
-        or HOUSE_FACES.get((family, False, False))
-
-
 def _border_height(border: dict[str, str]) -> float:
     """Points a paragraph border takes: its width (eighths of a point) and its space (points)."""
     if border.get("val", "nil") in ("nil", "none"):
@@ -2094,7 +2105,7 @@ class _Box:
 
 def estimate_pages(body: etree._Element, section: etree._Element, styles: _Styles, numbering: _Numbering,
                    fonts_dir: Path, footnotes: etree._Element | None = None,
-                   endnotes: etree._Element | None = None) -> dict:
+                   endnotes: etree._Element | None = None, face_table: dict | None = None) -> dict:
     """Page (1-based) on which each body paragraph starts, as Word and LibreOffice would set it.
 
     An estimate, for the cached page numbers of the contents: lines are
@@ -2107,7 +2118,7 @@ def estimate_pages(body: etree._Element, section: etree._Element, styles: _Style
     first section (the Notes heading before the back matter), and a new
     page follows them.
     """
-    metrics = _Metrics(fonts_dir)
+    metrics = _Metrics(fonts_dir, face_table)
     size, margins = section.find(w("pgSz")), section.find(w("pgMar"))
     page_height = (_twips(size.get(w("h"))) - _twips(margins.get(w("top"))) - _twips(margins.get(w("bottom")))) / 20
     width = _text_width(section) / 20
@@ -2177,7 +2188,7 @@ def _paragraph_box(paragraph, width: float, styles: _Styles, numbering: _Numberi
             continue
         if styles.toggle_of(style, run, "vanish"):
             continue
-        face = _house_face(*styles.face(style, run))
+        face = metrics.face_file(*styles.face(style, run))
         points = styles.size_of(style, run)
         caps = styles.toggle_of(style, run, "caps") or styles.toggle_of(style, run, "smallCaps")
         for child in run:
@@ -2200,7 +2211,7 @@ def _paragraph_box(paragraph, width: float, styles: _Styles, numbering: _Numberi
                 if extent is not None:
                     pictures.append(_twips(extent.get("cy")) / 12700)  # EMU -> points
 
-    base_face = _house_face(*styles.paragraph_face(style))
+    base_face = metrics.face_file(*styles.paragraph_face(style))
     base_size = styles.size_of(style, None)
     natural = metrics.line_height(base_face, base_size)
     line, rule = props["spacing"].get("line"), props["spacing"].get("lineRule", "auto")

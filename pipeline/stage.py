@@ -121,7 +121,8 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     docx_tree, docx_media = svg_as_png(docx.tree, media)
     make_docx(session, docx_tree, stage_dir / names["docx"], model=document, templates_dir=templates_dir,
               reference=REFERENCE_DOCX[document.meta.page_size], media=docx_media, endnotes=variant == "long",
-              source_date_epoch=epoch, theme_templates=theme_dir / "templates" if theme_dir else None)
+              source_date_epoch=epoch, theme_templates=theme_dir / "templates" if theme_dir else None,
+              theme_dir=theme_dir)
     result.files[names["docx"]] = stage_dir / names["docx"]
     make_epub(session, compose_full(document, variant, "epub").tree, stage_dir / names["epub"], model=document,
               templates_dir=templates_dir, media=media, source_date_epoch=epoch,

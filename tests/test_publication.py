@@ -12,12 +12,13 @@ import json
 import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import pymupdf
 import pytest
 from conftest import FIXTURES, REPO, SAMPLE
 from lxml import etree
-from outputs import docx_xml, epub_documents, epub_opf, pdf_text, text_of
+from outputs import docx_xml, epub_documents, epub_opf, pdf_fonts, pdf_text, text_of
 from pypdf import PdfReader
 
 from pipeline.errors import ContentError
@@ -176,6 +177,47 @@ def test_an_image_in_a_folder_named_like_the_theme_s_media_is_refused(tmp_path, 
     assert any(re.fullmatch(r"mini/sections/03-options\.md:\d+: error: image '_theme/chart\.png' is in the folder "
                             r"_theme/, which the pipeline keeps for the theme's files \(move the image to the "
                             r"brief's assets/ folder\)", p) for p in problems), problems
+
+
+NOTO = Path("/usr/share/fonts/truetype/noto")  # fonts-noto-core, installed by scripts/setup.sh
+
+
+def test_a_theme_s_fonts_set_the_text_in_every_format(tmp_path):
+    """A theme's body and heading fonts (here Debian's Noto Serif and Noto Sans) replace EB Garamond and
+    Inter: in the PDF, in the EPUB's style sheet and fonts, and in the DOCX's styles, font table and
+    embedded subsets."""
+    from pipeline.stage import stage_brief
+
+    content = _themed_collection(tmp_path)
+    theme = content / "_themes" / "harbour"
+    (theme / "fonts").mkdir()
+    for name in ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "NotoSerif-Italic.ttf", "NotoSans-Regular.ttf",
+                 "NotoSans-Bold.ttf"):
+        shutil.copy(NOTO / name, theme / "fonts" / name)
+    yaml_text = (theme / "theme.yaml").read_text(encoding="utf-8")
+    (theme / "theme.yaml").write_text(yaml_text + "fonts:\n  body: [fonts/NotoSerif-Regular.ttf, fonts/NotoSerif-Bold.ttf,"
+                                      " fonts/NotoSerif-Italic.ttf]\n  headings: [fonts/NotoSans-Regular.ttf,"
+                                      " fonts/NotoSans-Bold.ttf]\n", encoding="utf-8")
+    out = tmp_path / "out"
+    document, result = stage_brief(content / "mini", out, work_dir=out)
+    assert result.errors == []
+
+    pdf_names = {font["name"].split("+")[-1] for font in pdf_fonts(out / "mini-long.pdf")}
+    assert {"Brief-Theme-Serif", "Brief-Theme-Sans-Bold"} <= pdf_names, pdf_names
+    assert not any(name.startswith("EB-Garamond") for name in pdf_names), pdf_names
+
+    with zipfile.ZipFile(out / "mini-long.epub") as epub:
+        names = epub.namelist()
+        css = "".join(epub.read(n).decode() for n in names if n.endswith(".css"))
+    assert "EPUB/fonts/Theme-NotoSerif-Regular.ttf" in names and "Theme-NotoSerif-Regular.ttf" in css
+
+    styles = docx_xml(out / "mini-long.docx", "word/styles.xml")
+    families = {f.get(f"{W}ascii") for f in styles.iter(f"{W}rFonts")}
+    assert {"Noto Serif", "Noto Sans"} <= families and not families & {"EB Garamond", "Inter"}, families
+    table = docx_xml(out / "mini-long.docx", "word/fontTable.xml")
+    embedded = {font.get(f"{W}name"): [child.tag.split("}")[1] for child in font if "embed" in child.tag]
+                for font in table.iter(f"{W}font")}
+    assert "embedRegular" in embedded["Noto Serif"] and "embedRegular" in embedded["Noto Sans"], embedded
 
 
 # -- the built publication fixture -------------------------------------------------------------------
