@@ -400,7 +400,7 @@ def pdf_fonts_css(scripts: list[str], theme: list[Face] | tuple = ()) -> str:
 
 # --- subsets for the EPUB and the DOCX --------------------------------------------------------------
 
-SUBSET_VERSION = 2
+SUBSET_VERSION = 3
 # Kept in every subset beside the text's own characters: what reading systems and word processors
 # draw on their own (hyphens when they hyphenate, ellipses, quotation marks, digits).
 _ALWAYS = " -\u00a0\u00ad\u2010\u2011\u2013\u2014\u2018\u2019\u201c\u201d\u2026" + "0123456789"
@@ -436,11 +436,25 @@ def subset_file(face: Face, text: str, flavor: str | None = None) -> tuple[Path,
     suffix = f".{flavor}" if flavor else source.suffix
     target = _cache_dir() / "subsets" / f"{face.key}-{stamp}{suffix}"
     if not target.is_file():
-        _subset(source, codes, target, flavor)
+        if flavor:  # the same subset as the EPUB's (cached): compressing it is cheaper than cutting the face again
+            _compress(subset_file(face, text)[0], target, flavor)
+        else:
+            _subset(source, codes, target)
     return target, f"{face.key}{suffix}"
 
 
-def _subset(source: Path, codes: list[int], target: Path, flavor: str | None = None) -> None:
+def _compress(subset: Path, target: Path, flavor: str) -> None:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(subset), recalcTimestamp=False, lazy=False)
+    font.flavor = flavor
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
+    font.save(str(temporary))
+    os.replace(temporary, target)
+
+
+def _subset(source: Path, codes: list[int], target: Path) -> None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
@@ -454,7 +468,6 @@ def _subset(source: Path, codes: list[int], target: Path, flavor: str | None = N
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=codes)
     subsetter.subset(font)
-    font.flavor = flavor
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     font.save(str(temporary))
