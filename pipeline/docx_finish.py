@@ -598,10 +598,11 @@ def page_of_pieces(labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def running_head(document, text_width_twips: int, fonts_dir: Path) -> tuple[str, str]:
-    """(short title, organisation) for the header, cut with an ellipsis so that they fit one line."""
+    """(short title, organisation) for the header, cut with an ellipsis so that they fit one line; the
+    theme's short name stands for the organisation, as in the PDF."""
     meta = document.meta
     title = (meta.short_title or meta.title).plain
-    organization = meta.organization.plain if meta.organization else ""
+    organization = meta.identity.publisher or (meta.organization.plain if meta.organization else "")
     measure = _HeadMeasure(fonts_dir / HEAD_FONT)
     available = text_width_twips / 20 - (HEAD_GAP_PT if organization else 0)
     if measure(title) + measure(organization) <= available:

@@ -203,8 +203,9 @@ def section_parts(path) -> dict[tuple[str, str], str]:
 
 
 def running_head(document) -> tuple[str, str]:
-    meta = document.meta
-    return (meta.short_title or meta.title).plain, meta.organization.plain if meta.organization else ""
+    meta = document.meta  # the theme's short name, else the organisation (as the PDF's running head)
+    return (meta.short_title or meta.title).plain, \
+        meta.identity.publisher or (meta.organization.plain if meta.organization else "")
 
 
 def page_of(document) -> str:
@@ -631,7 +632,8 @@ def test_running_head_is_cut_to_one_line_never_wrapped():
 
     def head(title: str, organization: str | None, short: str | None = None):
         meta = SimpleNamespace(title=Text(title, []), short_title=Text(short, []) if short else None,
-                               organization=Text(organization, []) if organization else None)
+                               organization=Text(organization, []) if organization else None,
+                               identity=SimpleNamespace(publisher=""))
         return running_head(SimpleNamespace(meta=meta), width, fonts)
 
     assert head("A short title", "Desk") == ("A short title", "Desk")
