@@ -164,7 +164,9 @@ class ProcessWatch:
             return
         for member in family:
             try:
-                self.seen.setdefault(member.pid, (member.create_time(), " ".join(member.cmdline())))
+                # the latest command line: a process seen between fork and exec still shows its parent's
+                # (Snakemake's), and would never be found by what it runs
+                self.seen[member.pid] = (member.create_time(), " ".join(member.cmdline()))
             except psutil.Error:
                 continue
 
