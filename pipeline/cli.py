@@ -243,6 +243,8 @@ def run_build(content_dir: Path, build_dir: Path, slugs: list[str], cores: int =
 
 
 def _run_runner(command: list[str], progress: _Progress) -> int:
+    from .runner import read_events
+
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=None if progress.verbose else subprocess.DEVNULL,
                                text=True, bufsize=1, cwd=REPO_DIR)
 
@@ -253,11 +255,7 @@ def _run_runner(command: list[str], progress: _Progress) -> int:
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     ok = False
     try:
-        for line in process.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
+        for event in read_events(process.stdout):
             if event.get("event") == "done":
                 ok = bool(event.get("ok"))
             progress.handle(event)

@@ -363,15 +363,12 @@ class Preview:
 
     def _read_events(self, process: subprocess.Popen, lock, slugs: list[str], started: float) -> None:
         from .cli import _log_messages
+        from .runner import read_events
 
         failed = []
         ok = False
         try:
-            for line in process.stdout:
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
+            for event in read_events(process.stdout):
                 kind, rule = event.get("event"), event.get("rule")
                 slug = (event.get("wildcards") or {}).get("slug")
                 if kind == "job_finished" and rule == "brief" and slug:

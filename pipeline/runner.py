@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,6 +102,17 @@ def _register() -> None:
         module = types.ModuleType(PLUGIN_MODULE)
         module.LogHandler, module.LogHandlerSettings = LogHandler, LogHandlerSettings
         registry.register_plugin(PLUGIN_MODULE, module)
+
+
+def read_events(lines) -> Iterator[dict]:
+    """The events a runner process prints, one JSON object a line (other lines, if any, skipped)."""
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event
 
 
 def run(snakefile: Path, content_dir: Path, build_dir: Path, slugs: list[str], cores: int,
