@@ -121,8 +121,6 @@ CONTENTS_FIELD = ' TOC \\o "1-1" \\h \\z \\u '
 CONTENTS_BOOKMARK = "_Toc_brief_{number}"  # "_Toc": Word's own prefix, hidden in its bookmark dialog
 NOTES_BOOKMARK_ID = "notes"  # the composer's contents entry links to "#notes"
 
-# Children of w:sectPr after which w:titlePg comes (CT_SectPr), and those that follow it.
-SECTPR_AFTER_TITLE_PG = {"textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange"}
 
 # The house faces: (family, bold, italic) -> file in templates/fonts. Word picks the embedded face by
 # the run's bold and italic, so "bold" is the face a bold run gets: EB Garamond SemiBold (the PDF's
@@ -680,13 +678,7 @@ def _page_furniture(parts: dict[str, bytes], section: etree._Element, document, 
         _add_override(parts, f"/word/{target}",
                       HEADER_CONTENT_TYPE if part_kind == "header" else FOOTER_CONTENT_TYPE)
         section.insert(position, etree.Element(w(element), {w("type"): kind, f"{{{R_NS}}}id": rel_id}))
-    if section.find(w("titlePg")) is None:
-        title_page = etree.Element(w("titlePg"))
-        following = [child for child in section if _local(child) in SECTPR_AFTER_TITLE_PG]
-        if following:
-            following[0].addprevious(title_page)
-        else:
-            section.append(title_page)
+    _put(section, "titlePg", SECTPR_ORDER)
 
 
 def _right_to_left_runs(paragraph: etree._Element) -> None:
