@@ -66,19 +66,30 @@ def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str
     from .theme import find_template
 
     roots = {f"{BRIEF_URL}{THEME_MEDIA}/": theme_dir} if theme_dir else {}  # before the brief's own root
-    fetcher = confined_fetcher({**roots, BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir,
-                                **fonts.pdf_font_roots(theme_dir)})
-    html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
+    roots = {**roots, BRIEF_URL: brief_dir, TEMPLATES_URL: templates_dir, **fonts.pdf_font_roots(theme_dir)}
     faces = fonts.faces_for(list(scripts), theme_fonts)
     sheet = find_template("css/brief.css", templates_dir, theme_dir / "templates" if theme_dir else None)
     css = fonts.pdf_fonts_css(list(scripts), theme_fonts) + fonts.with_stacks(sheet.read_text(encoding="utf-8"),
                                                                   fonts.stacks(faces, list(scripts)))
-    # @font-face rules only take effect through a FontConfiguration shared by
-    # the stylesheet and the rendering.
-    font_config = weasyprint.text.fonts.FontConfiguration()
-    stylesheet = weasyprint.CSS(string=css, base_url=f"{TEMPLATES_URL}css/brief.css", url_fetcher=fetcher,
-                                font_config=font_config)
+    key = (css, tuple((prefix, str(Path(folder).resolve())) for prefix, folder in roots.items()))
+    if key not in _STYLESHEETS:
+        fetcher = confined_fetcher(roots)
+        # @font-face rules only take effect through a FontConfiguration shared by
+        # the stylesheet and the rendering.
+        font_config = weasyprint.text.fonts.FontConfiguration()
+        stylesheet = weasyprint.CSS(string=css, base_url=f"{TEMPLATES_URL}css/brief.css", url_fetcher=fetcher,
+                                    font_config=font_config)
+        _STYLESHEETS.clear()  # one brief's at a time: the PDFs and the running head's probe of one job share it
+        _STYLESHEETS[key] = (fetcher, stylesheet, font_config)
+    fetcher, stylesheet, font_config = _STYLESHEETS[key]
+    html = weasyprint.HTML(string=page, base_url=BRIEF_URL, url_fetcher=fetcher)
     return html.render(stylesheets=[stylesheet], font_config=font_config)
+
+
+# The last parsed house style sheet with its fetcher and font configuration, by (CSS text, folders served):
+# parsing it and loading its @font-face files costs a tenth of a second, and a job lays out four pages with
+# the same one (both versions and the running head's probe of each).
+_STYLESHEETS: dict = {}
 
 
 def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
@@ -143,7 +154,7 @@ ELLIPSIS = "\u2026"
 
 
 def fit_running_head(title: str, organization: str, *, variant: str, page_size: str, direction: str,
-                     templates_dir: Path, scripts: list[str] | tuple = (),
+                     templates_dir: Path, scripts: list[str] | tuple = (), brief_dir: Path | None = None,
                      theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> tuple[str, str]:
     """The running head's title and organisation, each cut at a word with an ellipsis to fit one line.
 
@@ -169,7 +180,8 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
             f'<body class="{variant}"><p class="running-strings"><span class="running-title">x</span>'
             f'<span class="running-organization">x</span></p><p style="break-before: page">x</p>'
             f'<main>{probes}</main></body></html>')
-    document = layout(page, brief_dir=templates_dir, templates_dir=templates_dir, scripts=scripts,
+    # the brief's own folder when known: the probe then shares the style sheet the pages are laid out with
+    document = layout(page, brief_dir=brief_dir or templates_dir, templates_dir=templates_dir, scripts=scripts,
                       theme_dir=theme_dir, theme_fonts=theme_fonts)
     widths = {"title": 0.0, "organization": 0.0}
     fitted = {"title": [], "organization": []}

@@ -167,11 +167,12 @@ def page_html(document, variant: str, brief_dir: Path, templates_dir: Path, sess
     theme_dir = theme_folder_of(brief_dir, document.meta.identity.theme)
     return render_page(document, variant, body_html(compose_full(document, variant, "html").tree, session, media),
                        metadata_html(document, session), templates_dir,
-                       running=running_head(document, variant, templates_dir, theme_dir),
+                       running=running_head(document, variant, templates_dir, theme_dir, brief_dir),
                        theme_templates=theme_dir / "templates" if theme_dir else None)
 
 
-def running_head(document, variant: str, templates_dir: Path, theme_dir: Path | None = None) -> tuple[str, str]:
+def running_head(document, variant: str, templates_dir: Path, theme_dir: Path | None = None,
+                 brief_dir: Path | None = None) -> tuple[str, str]:
     """The PDF's running head (short title or title; the theme's short name, else the organisation), fitted
     to one line."""
     from .pdf import fit_running_head
@@ -183,7 +184,7 @@ def running_head(document, variant: str, templates_dir: Path, theme_dir: Path | 
 
     return fit_running_head(title, organization, variant=variant, page_size=meta.page_size,
                             direction=meta.direction, templates_dir=templates_dir, scripts=meta.scripts,
-                            theme_dir=theme_dir, theme_fonts=theme_faces(meta.identity, theme_dir))
+                            brief_dir=brief_dir, theme_dir=theme_dir, theme_fonts=theme_faces(meta.identity, theme_dir))
 
 
 def _media(document, brief_dir: Path) -> list[tuple[str, str, Path]]:
