@@ -28,7 +28,7 @@ from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locat
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
 from .theme import DEFAULT_THEME, THEME_MEDIA, THEMES_FOLDER, Theme, load_theme, theme_files, theme_of
-from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
+from .yamlsource import LocatedYaml, load_or_report
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_MARKDOWN_BYTES = 256 * 1024
@@ -278,11 +278,8 @@ def _load_meta(folder: Path, problems: Collector) -> tuple[dict | None, LocatedY
     text = _read_text(path, problems, folder, MAX_YAML_BYTES)
     if text is None:
         return None, None
-    try:
-        located = load_located(text)
-    except YamlSyntaxError as exc:
-        problems.error(path, exc.message, exc.line,
-                       exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
+    located = load_or_report(text, path, problems)
+    if located is None:
         return None, None
     if located.data is None:
         located = LocatedYaml({}, {(): 1})
@@ -307,11 +304,9 @@ def _load_section(path: Path, folder: Path, problems: Collector, kind: str = "se
         problems.error(path, "the front matter opened on line 1 is never closed", 1,
                        "add a line '---' after the front matter, before the section's text")
         return None
-    try:
-        located = load_located(front, line_offset=1)
-    except YamlSyntaxError as exc:
-        problems.error(path, exc.message, exc.line,
-                       exc.hint or "fix the YAML syntax of the front matter between the --- lines")
+    located = load_or_report(front, path, problems, line_offset=1,
+                             hint="fix the YAML syntax of the front matter between the --- lines")
+    if located is None:
         return _unchecked_part(path, body, body_line, problems)
     if located.data is None:
         located = LocatedYaml({}, {(): 1})

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Collector
-from .yamlsource import YamlSyntaxError, load_located
+from .yamlsource import load_or_report
 
 REFERENCE_FILES = ("references.yaml", "references.json", "references.bib")
 MAX_REFERENCES_BYTES = 64 * 1024 * 1024
@@ -164,11 +164,8 @@ def _add(index: ReferenceIndex, ref_id, line: int, entry) -> None:
 
 def _csl_yaml_index(path: Path, text: str, problems: Collector) -> ReferenceIndex:
     index = ReferenceIndex(path, "yaml")
-    try:
-        located = load_located(text)
-    except YamlSyntaxError as exc:
-        problems.error(path, exc.message, exc.line,
-                       exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
+    located = load_or_report(text, path, problems)
+    if located is None:
         return index
     data, prefix = located.data, ()
     if data is None:  # an empty file: no references yet

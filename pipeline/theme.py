@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Collector
-from .yamlsource import LocatedYaml, YamlSyntaxError, load_located
+from .yamlsource import LocatedYaml, load_or_report
 
 THEMES_FOLDER = "_themes"
 THEME_FILE = "theme.yaml"
@@ -150,11 +150,8 @@ def load_theme(content_dir: Path, name: str, problems: Collector, brief_yaml: Pa
     text = _read_text(path, problems, folder, min(MAX_YAML_BYTES, MAX_THEME_BYTES))
     if text is None:
         return None
-    try:
-        located = load_located(text)
-    except YamlSyntaxError as exc:
-        problems.error(path, exc.message, exc.line,
-                       exc.hint or "fix the YAML syntax: indentation, a space after ':', quotes around text with colons")
+    located = load_or_report(text, path, problems)
+    if located is None:
         return None
     if located.data is None:
         located = LocatedYaml({}, {(): 1})

@@ -118,6 +118,20 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+# The hint of a YAML syntax error when the parser has none of its own.
+SYNTAX_HINT = "fix the YAML syntax: indentation, a space after ':', quotes around text with colons"
+
+
+def load_or_report(text: str, path, problems, *, hint: str = SYNTAX_HINT, line_offset: int = 0) -> LocatedYaml | None:
+    """:func:`load_located`, or None after reporting the syntax error at ``path``:line to ``problems``
+    (a collector with ``error(path, message, line, hint)``)."""
+    try:
+        return load_located(text, line_offset)
+    except YamlSyntaxError as exc:
+        problems.error(path, exc.message, exc.line, exc.hint or hint)
+        return None
+
+
 def load_located(text: str, line_offset: int = 0) -> LocatedYaml:
     """Parse ``text``; lines are shifted by ``line_offset`` (for front matter).
 
