@@ -161,7 +161,7 @@ BASE_CHARACTERS = frozenset(
     for code in range(first, last + 1)
 )
 # Bumped when the subsetting changes, so that cached subsets of an older pipeline are not used.
-SUBSET_VERSION = 5
+SUBSET_VERSION = 6
 # List bullets by level, in the paragraph's own face: pandoc's use Symbol, Courier New and Wingdings,
 # which the document does not embed and most machines replace with another face.
 BULLETS = ("\u2022", "\u25e6", "\u2013")
@@ -1079,10 +1079,12 @@ def subset_font(font_file: Path, characters: Iterable[str], cache_dir: Path | No
     """``font_file`` cut down to ``characters`` (with the layout features that apply to them), cached."""
     import fontTools
 
+    from .fonts import subsetter_version
+
     data = Path(font_file).read_bytes()
     text = "".join(sorted(set(characters)))
     key = hashlib.sha256(
-        f"{SUBSET_VERSION}\0{fontTools.version}\0{hashlib.sha256(data).hexdigest()}\0"
+        f"{SUBSET_VERSION}\0{fontTools.version}\0{subsetter_version()}\0{hashlib.sha256(data).hexdigest()}\0"
         f"{hashlib.sha256(text.encode()).hexdigest()}".encode()).hexdigest()
     folder = Path(cache_dir) if cache_dir is not None else _default_cache_dir()
     cached = folder / f"docx-font-{key}.ttf"
@@ -1109,32 +1111,28 @@ def _default_cache_dir() -> Path:
 def _subset(data: bytes, text: str) -> bytes:
     import io
 
-    from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    options = subset.Options()
-    options.name_IDs = ["*"]  # Word and LibreOffice match the face by its names
-    options.name_languages = ["*"]
-    options.name_legacy = True
-    options.notdef_outline = True  # a missing character shows as a box, not as nothing
-    options.recalc_timestamp = False  # the same bytes on every run
-    options.glyph_names = False
-    # The OS/2 Unicode and code page ranges stay the whole font's: with the
-    # ranges of the subset, LibreOffice 7.4 takes the curly apostrophe (in the
-    # subset) from a fallback font.
-    options.prune_unicode_ranges = False
-    options.prune_codepage_ranges = False
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in text))
-    subsetter.subset(font)
+    from .fonts import harfbuzz_subset
+
+    # Word and LibreOffice match the face by its names (every record is kept, the Macintosh ones too); a
+    # missing character shows as a box (the .notdef outline); the hints stay (Word on Windows uses them).
+    # The OS/2 Unicode ranges stay the whole font's: with the ranges of the subset, LibreOffice 7.4 takes
+    # the curly apostrophe (in the subset) from a fallback font.
+    subset = harfbuzz_subset(data, sorted(ord(c) for c in text), hinting=True, legacy_names=True,
+                             prune_unicode_ranges=False)
+    font = TTFont(io.BytesIO(subset), recalcTimestamp=False, lazy=True)
+    os2 = font["OS/2"]
+    # A bold face that gives its weight as regular (Noto Nastaliq Urdu Bold says 400): LibreOffice picks
+    # the embedded face by weight and would thicken the regular one instead.
+    wrong_weight = bool(os2.fsSelection & 0x20 and os2.usWeightClass < 600)
+    if "CFF " not in font and not wrong_weight:
+        return subset
+    font = TTFont(io.BytesIO(subset), recalcTimestamp=False, lazy=False)
     if "CFF " in font:
         _to_truetype(font)
-    os2 = font["OS/2"]
-    if os2.fsSelection & 0x20 and os2.usWeightClass < 600:
-        # A bold face that gives its weight as regular (Noto Nastaliq Urdu Bold says 400): LibreOffice
-        # picks the embedded face by weight and would thicken the regular one instead.
-        os2.usWeightClass = 700
+    if wrong_weight:
+        font["OS/2"].usWeightClass = 700
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

@@ -352,7 +352,7 @@ def test_subsets_are_cached_and_identical(tmp_path, monkeypatch):
     second = embed(source, tmp_path / "second.docx", cache)
     assert second.read_bytes() == first.read_bytes()
     monkeypatch.undo()
-    # Without the cache, the same bytes again (fontTools' subsetting is deterministic).
+    # Without the cache, the same bytes again (HarfBuzz's subsetting is deterministic).
     third = embed(source, tmp_path / "third.docx", tmp_path / "other-cache")
     assert third.read_bytes() == first.read_bytes()
 
