@@ -391,6 +391,8 @@ def machine_info() -> list[tuple[str, str]]:
         ("Python", platform.python_version()),
         ("pandoc", f"{pandoc} (pypandoc-binary {version('pypandoc-binary')})"),
         ("WeasyPrint", version("weasyprint") + f", font subsetting by {subsetter}"),
+        ("font subsets of the EPUB, DOCX and web edition", f"uharfbuzz {version('uharfbuzz')}; WOFF2 by fontTools "
+         f"{version('fonttools')} with Brotli"),
         ("Snakemake", version("snakemake")),
         ("psutil (sampling)", version("psutil")),
         ("PYTHONDONTWRITEBYTECODE", os.environ.get("PYTHONDONTWRITEBYTECODE", "(unset)")),
