@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py             # full run, writes benchmarks/results.md (about 75 min on 2 cores)
+    python benchmarks/run.py             # full run, writes benchmarks/results.md (about 85 min on 2 cores)
     python benchmarks/run.py --quick     # 10-15 min, writes benchmarks/work/results-quick.md
     python benchmarks/run.py --no-profile --out /tmp/results.md
     python benchmarks/run.py --cold 2 --touch 5,10 --rebuild 4 --big 6,30 --repeat 1 --out /tmp/dry.md
