@@ -1092,7 +1092,7 @@ def subset_font(font_file: Path, characters: Iterable[str], cache_dir: Path | No
         return cached.read_bytes()
     except OSError:
         pass
-    result = _subset(data, text)
+    result = _subset(data, text, str(font_file))
     try:
         from .fsutil import write_bytes_atomic
 
@@ -1108,7 +1108,7 @@ def _default_cache_dir() -> Path:
     return default_cache_dir()
 
 
-def _subset(data: bytes, text: str) -> bytes:
+def _subset(data: bytes, text: str, name: str = "a font file") -> bytes:
     import io
 
     from fontTools.ttLib import TTFont
@@ -1120,7 +1120,7 @@ def _subset(data: bytes, text: str) -> bytes:
     # The OS/2 Unicode ranges stay the whole font's: with the ranges of the subset, LibreOffice 7.4 takes
     # the curly apostrophe (in the subset) from a fallback font.
     subset = harfbuzz_subset(data, sorted(ord(c) for c in text), hinting=True, legacy_names=True,
-                             prune_unicode_ranges=False)
+                             prune_unicode_ranges=False, name=name)
     font = TTFont(io.BytesIO(subset), recalcTimestamp=False, lazy=True)
     os2 = font["OS/2"]
     # A bold face that gives its weight as regular (Noto Nastaliq Urdu Bold says 400): LibreOffice picks

@@ -456,7 +456,7 @@ def _compress(subset: Path, target: Path, flavor: str) -> None:
 
 
 def _subset(source: Path, codes: list[int], target: Path) -> None:
-    data = harfbuzz_subset(source.read_bytes(), codes, features=_FEATURES)
+    data = harfbuzz_subset(source.read_bytes(), codes, features=_FEATURES, name=str(source))
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     temporary.write_bytes(data)
@@ -471,7 +471,7 @@ def subsetter_version() -> str:
 
 
 def harfbuzz_subset(data: bytes, codes, *, features=(), hinting: bool = False, legacy_names: bool = False,
-                    prune_unicode_ranges: bool = True) -> bytes:
+                    prune_unicode_ranges: bool = True, name: str = "a font file") -> bytes:
     """The face in ``data`` cut down to the characters ``codes`` (with what its layout reaches from them).
 
     HarfBuzz's subsetter (through uharfbuzz): the same result as fontTools'
@@ -483,7 +483,7 @@ def harfbuzz_subset(data: bytes, codes, *, features=(), hinting: bool = False, l
     ``hinting``: keep the TrueType instructions; ``legacy_names``: keep the
     Macintosh name records; ``prune_unicode_ranges``: recompute the OS/2
     Unicode ranges from the subset. Deterministic: the same input gives the
-    same bytes.
+    same bytes. ``name``: the font file, for the error when HarfBuzz cannot cut it.
     """
     import uharfbuzz as hb
 
@@ -503,8 +503,11 @@ def harfbuzz_subset(data: bytes, codes, *, features=(), hinting: bool = False, l
     if not prune_unicode_ranges:
         flags |= hb.SubsetFlags.NO_PRUNE_UNICODE_RANGES
     request.flags = flags
-    result = hb.subset(face, request)
+    try:
+        result = hb.subset(face, request)  # uharfbuzz raises RuntimeError where HarfBuzz returns nothing
+    except RuntimeError:
+        result = None
     if result is None:
-        raise FontMissing("HarfBuzz could not subset a font file: it may be damaged "
+        raise FontMissing(f"HarfBuzz could not subset {name}: the file may be damaged "
                           f"({SETUP_HINT}, or replace the theme's font file)")
     return bytes(result.blob.data)

@@ -357,6 +357,15 @@ def test_subsets_are_cached_and_identical(tmp_path, monkeypatch):
     assert third.read_bytes() == first.read_bytes()
 
 
+def test_a_font_harfbuzz_cannot_cut_is_named(tmp_path):
+    from pipeline.fonts import FontMissing
+
+    damaged = tmp_path / "Damaged-Regular.ttf"
+    damaged.write_bytes(b"\x00\x01\x00\x00" + b"\xff" * 64)  # a TrueType signature and nothing usable
+    with pytest.raises(FontMissing, match=r"HarfBuzz could not subset .*Damaged-Regular\.ttf: the file may be damaged"):
+        docx_finish.subset_font(damaged, "abc", tmp_path / "cache")
+
+
 # --------------------------------------------------------------------------
 # LibreOffice
 
