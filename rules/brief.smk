@@ -7,7 +7,6 @@
 rule brief:
     input:
         sources=brief_sources,
-        templates=template_files(),
     output:
         marker=str(BUILD_DIR / "{slug}" / ".work" / "published.json"),
     log:
@@ -23,6 +22,7 @@ rule brief:
         brief=brief_dir,
         out=out_dir,
         engine=engine_version(),
+        template_files=templates_digest(),
         odd_files=brief_odd_files,
     shell:
         "exec {params.python:q} -m pipeline.job --brief {params.brief:q} --out {params.out:q}"

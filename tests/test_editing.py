@@ -79,6 +79,18 @@ def test_1b_a_published_file_deleted_by_hand_is_published_again(ws):
     assert after["mini-long.pdf"] == before["mini-long.pdf"]  # the others are not rewritten
 
 
+def test_1c_a_web_font_deleted_by_hand_is_published_again(ws):
+    # a file of the manifest's list, in a subfolder (the rules list each folder once, not stat each file)
+    fonts = sorted((ws.build / "mini" / "web" / "fonts").glob("*.woff2"))
+    assert fonts
+    lost = fonts[0]
+    data = lost.read_bytes()
+    lost.unlink()
+    result = ws.run()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert lost.read_bytes() == data
+
+
 def test_2_editing_one_section_rebuilds_only_that_brief(ws):
     other = snapshot(ws.build, "es-bib")
     mine = snapshot(ws.build, "mini")
