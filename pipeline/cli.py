@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from .content import SLUG_RE, discover_briefs
+from .folders import SLUG_RE, discover_briefs
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 

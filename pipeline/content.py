@@ -23,14 +23,14 @@ from pathlib import Path, PurePosixPath
 from . import i18n, tree
 from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
+from .folders import SLUG_RE
 from .images import ImageError, inspect_image
 from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locate, read_body
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
-from .theme import DEFAULT_THEME, THEME_MEDIA, THEMES_FOLDER, Theme, load_theme, theme_files, theme_of
+from .theme import DEFAULT_THEME, THEME_MEDIA, THEMES_FOLDER, Theme, load_theme
 from .yamlsource import LocatedYaml, load_or_report
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_MARKDOWN_BYTES = 256 * 1024
 MAX_YAML_BYTES = 256 * 1024
 READ_TIMEOUT = 30.0  # seconds pandoc may take to read one file
@@ -112,31 +112,6 @@ class Brief:
     @property
     def notes_model(self) -> str:
         return self.meta.get("notes", "sources")
-
-
-# --- the brief folder ------------------------------------------------------------------------------
-
-def is_brief_folder(path: Path) -> bool:
-    """A folder under content/ is a brief if it holds brief.yaml and is not hidden."""
-    return path.is_dir() and not path.name.startswith(("_", ".")) and (path / "brief.yaml").is_file()
-
-
-def discover_briefs(content_dir: Path) -> list[Path]:
-    """Brief folders under ``content_dir``, sorted by name."""
-    if not content_dir.is_dir():
-        return []
-    return sorted(p for p in content_dir.iterdir() if is_brief_folder(p))
-
-
-def brief_source_files(folder: Path) -> list[Path]:
-    """Every file of a brief that its outputs depend on (for rules and watching): its folder's, and its
-    theme's (so that changing a theme rebuilds exactly the briefs that use it)."""
-    own = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
-    try:
-        name = theme_of((folder / "brief.yaml").read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError):
-        name = None
-    return own + theme_files(folder.parent, name)
 
 
 _FRONT_MATTER_END = ("---", "...")

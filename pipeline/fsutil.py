@@ -25,6 +25,18 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_bytes_atomic(path, text.encode("utf-8"))
 
 
+def write_bytes_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` (atomically) unless the file holds it already, keeping its modification time then;
+    return whether it was written."""
+    try:
+        if Path(path).read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_bytes_atomic(path, data)
+    return True
+
+
 def replace_atomic(tmp: Path, path: Path) -> None:
     """Move a finished temporary file into place."""
     os.chmod(tmp, 0o644)

@@ -23,7 +23,6 @@ rule brief:
         out=out_dir,
         engine=engine_version(),
         template_files=templates_digest(),
-        odd_files=brief_odd_files,
     shell:
         "exec {params.python:q} -m pipeline.job --brief {params.brief:q} --out {params.out:q}"
         " --templates {params.templates:q} --marker {output.marker:q} --log {log:q} --parent $PPID"

@@ -59,7 +59,7 @@ def test_check_reports_all_problems_of_all_briefs_and_warnings(tmp_path):
 
 def test_check_is_fast_on_the_sample():
     from pipeline.cli import check_briefs
-    from pipeline.content import discover_briefs
+    from pipeline.folders import discover_briefs
 
     check_briefs(discover_briefs(REPO / "content"), layout=False)  # pandoc and caches warm
     started = time.perf_counter()

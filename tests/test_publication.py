@@ -128,7 +128,7 @@ def test_an_unknown_theme_names_the_themes_there_are(tmp_path, session):
 
 
 def test_a_theme_folder_is_not_a_brief_and_its_files_are_the_brief_s_inputs(tmp_path):
-    from pipeline.content import brief_source_files, discover_briefs
+    from pipeline.folders import brief_source_files, discover_briefs
 
     content = _themed_collection(tmp_path)
     assert [p.name for p in discover_briefs(content)] == ["mini"]

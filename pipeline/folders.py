@@ -1,0 +1,56 @@
+"""The content folder's briefs and each brief's files, as the rules, the index and the CLI find them.
+
+Apart from :mod:`pipeline.content` (which reads and validates a brief) so that what only needs to know
+which folders and files there are (the Snakefile, read at the start of every build; the collection
+index's job) does not import the readers and validators.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from .theme import theme_files, theme_of
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def is_brief_folder(path: Path) -> bool:
+    """A folder under content/ is a brief if it holds brief.yaml and is not hidden."""
+    return path.is_dir() and not path.name.startswith(("_", ".")) and (path / "brief.yaml").is_file()
+
+
+def discover_briefs(content_dir: Path) -> list[Path]:
+    """Brief folders under ``content_dir``, sorted by name."""
+    if not content_dir.is_dir():
+        return []
+    return sorted(p for p in content_dir.iterdir() if is_brief_folder(p))
+
+
+def brief_source_files(folder: Path) -> list[Path]:
+    """Every file of a brief that its outputs depend on (for rules and watching): its folder's, and its
+    theme's (so that changing a theme rebuilds exactly the briefs that use it)."""
+    own = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    try:
+        name = theme_of((folder / "brief.yaml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError):
+        name = None
+    return own + theme_files(folder.parent, name)
+
+
+def source_listing(folder: Path) -> str:
+    """The rules' record of a brief's files (:func:`brief_source_files`): one line each, its path relative
+    to the content folder (as a JSON string), size and modification time in ns. Editing, adding, removing
+    or renaming any of them changes the text."""
+    lines = []
+    for path in brief_source_files(folder):
+        try:
+            stat = path.stat()
+            size, mtime = stat.st_size, stat.st_mtime_ns
+        except OSError:  # gone since it was listed: the build reports it
+            size = mtime = -1
+        name = json.dumps(os.path.relpath(path, folder.parent), ensure_ascii=False)
+        lines.append(f"{name}\t{size}\t{mtime}\n")
+    return "".join(lines)
