@@ -426,7 +426,7 @@ def subset_file(face: Face, text: str, flavor: str | None = None) -> tuple[Path,
     Cut by :func:`harfbuzz_subset`.
     """
     cmap = _cmap(face)
-    wanted = {ord(char) for char in text + _ALWAYS}
+    wanted = {ord(char) for char in {*text, *_ALWAYS}}
     if face.folder == "house":
         wanted |= COMMON_LATIN
     codes = sorted(code for code in wanted if code in cmap)
