@@ -5,6 +5,7 @@ Usage::
     python benchmarks/run.py             # full run, writes benchmarks/results.md (about 85 min on 2 cores)
     python benchmarks/run.py --quick     # 10-15 min, writes benchmarks/work/results-quick.md
     python benchmarks/run.py --no-profile --out /tmp/results.md
+    python benchmarks/run.py --only rebuild   # (c) and (d) alone, about 45 min: benchmarks/work/results-rebuild.md
     python benchmarks/run.py --cold 2 --touch 5,10 --rebuild 4 --big 6,30 --repeat 1 --out /tmp/dry.md
                                          # hidden sizes: the full run's code paths in about 2 minutes
 
@@ -78,6 +79,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import brief_stats, describe, make_big, make_brief  # noqa: E402
 
+MEASURES = ("cold", "touch", "rebuild", "big")  # (a), (b), (c) and (d), (e); in the order they run
 TARGETS = {"cold": 0.8, "touch": 1.2, "noop": 5.0, "edit": 1.5, "big": 1.0, "rss_mb": 300}
 FULL = {"cold": [20, 100, 400], "touch": [100, 400, 1000], "rebuild": 1000, "big": (120, 600),
         "repeat": {"cold": {20: 3, 100: 1, 400: 1}, "touch": 3, "rebuild": 3, "big": 3, "profile": 3}}
@@ -452,6 +454,8 @@ class Bench:
         self.repeat_cold = {n: args.repeat or rep["cold"].get(n, 2) for n in self.cold}
         self.repeat = {k: args.repeat or rep[k] for k in ("touch", "rebuild", "big", "profile")}
         self.work = args.work.resolve()
+        self.selected = set(args.only or MEASURES)
+        self.edits: list = []
         self.runs: list[Run] = []
         self.figures: dict = {}
         self.profiles: list[str] = []
@@ -655,14 +659,15 @@ class Bench:
         print("profiles ...", flush=True)
         from profile_steps import plain_split, profile
 
-        brief = self.corpora[f"briefs-{self.cold[0]}"] / "brief-0001"
-        text, figs = profile(brief, repeat=self.repeat["profile"], project=self.project, env=self.env,
-                             title="One job of a corpus brief")
-        self.figures["job"] = figs
-        self.profiles.append(text)
-        plain_text, plain_figs = plain_split(brief, repeat=self.repeat["profile"])
-        self.figures["plain_job"] = plain_figs
-        self.profiles.append(plain_text)
+        if "cold" in self.selected:
+            brief = self.corpora[f"briefs-{self.cold[0]}"] / "brief-0001"
+            text, figs = profile(brief, repeat=self.repeat["profile"], project=self.project, env=self.env,
+                                 title="One job of a corpus brief")
+            self.figures["job"] = figs
+            self.profiles.append(text)
+            plain_text, plain_figs = plain_split(brief, repeat=self.repeat["profile"])
+            self.figures["plain_job"] = plain_figs
+            self.profiles.append(plain_text)
         if not verdicts.get("big", True) or not verdicts.get("rss", True):
             text, figs = profile(self.corpora["big"] / "big", repeat=1, project=self.project, env=self.env,
                                  title="The big brief's job")
@@ -723,7 +728,7 @@ class Bench:
             return "" if self.all_ok(key) else " **(a run failed: see the table of runs)**"
 
         # a. cold
-        for n in self.cold:
+        for n in self.cold if "cold" in self.selected else []:
             key = f"cold-{n}"
             ratio = self.med(key, "ours") / self.med(key, "plain")
             cpu_ratio = self.med(key, "ours", "cpu") / self.med(key, "plain", "cpu")
@@ -734,58 +739,61 @@ class Bench:
                         f"(CPU {cpu_ratio:.2f}x)"
                         f" | <= {t['cold']} | {verdict('cold', ratio <= t['cold'])} |")
         key, n = f"cold-cached-{self.cold[0]}", self.cold[0]
-        if any(r.measure == key for r in self.runs):
+        if "cold" in self.selected and any(r.measure == key for r in self.runs):
             ratio = self.med(key, "ours") / self.med(key, "plain")
             rows.append(f"| a | cold build, {n} briefs, with the cache of an earlier build (font subsets){fails(key)} | "
                         f"{self.med(key, 'ours'):.1f} s ({self.med(key, 'ours', 'cpu') / n:.2f} CPU-s/brief) | "
                         f"{self.med(key, 'plain'):.1f} s ({self.med(key, 'plain', 'cpu') / n:.2f} CPU-s/brief) | "
                         f"**{ratio:.2f}x** (CPU {self.med(key, 'ours', 'cpu') / self.med(key, 'plain', 'cpu'):.2f}x) | "
                         f"<= {t['cold']} | {'met' if ratio <= t['cold'] else 'missed'} (every build after the first) |")
-        # b. touch
-        per: dict[tuple[int, str], float] = {}
-        for n in self.touch:
+        if "touch" in self.selected:
+            # b. touch
+            per: dict[tuple[int, str], float] = {}
+            for n in self.touch:
+                for who in ("CLI", "API"):
+                    runs = [r for r in self.runs if r.measure == f"touch-{n}" and r.who == f"snakemake {who}"]
+                    per[(n, who)] = statistics.median(r.snakemake_cpu for r in runs) / n if runs else float("nan")
+            small, large = min(self.touch), max(self.touch)
             for who in ("CLI", "API"):
-                runs = [r for r in self.runs if r.measure == f"touch-{n}" and r.who == f"snakemake {who}"]
-                per[(n, who)] = statistics.median(r.snakemake_cpu for r in runs) / n if runs else float("nan")
-        small, large = min(self.touch), max(self.touch)
-        for who in ("CLI", "API"):
-            ratio = per[(large, who)] / per[(small, who)]
-            figures = ", ".join(f"{n}: {per[(n, who)] * 1000:.1f} ms" for n in self.touch)
-            # Per brief above includes Snakemake's fixed start-up; the marginal cost per added brief does not.
-            marginal = (per[(large, who)] * large - per[(small, who)] * small) / (large - small) if large > small else 0
-            figures += f" (each brief added from {small} to {large}: {marginal * 1000:.1f} ms)"
-            target = f"<= {t['touch']}" + ("" if large == 1000 and small == 100 else " (for 1,000 vs 100)")
-            label = ("`snakemake --cores 2` + profile" if who == "CLI" else "API, as `brief build` runs it")
-            good = ratio <= t["touch"]
-            rows.append(f"| b | Snakemake's own CPU per brief, {label}{fails(f'touch-{large}')} | {figures} | - | "
-                        f"**{ratio:.2f}x** ({large} vs {small}) | {target} | "
-                        f"{verdict('touch', good) if who == 'CLI' else ('met' if good else 'missed (API)')} |")
-        self.figures["touch_per"] = per
-        # c. no-op
-        n = self.rebuild
-        noop, noop_cli = self.med(f"noop-{n}", "ours"), self.med(f"noop-{n}", "snakemake CLI")
-        scope = "" if n == 1000 else " (the target is for 1,000)"
-        rows.append(f"| c | no-op rebuild, {n} briefs, `brief build`{fails(f'noop-{n}')} | **{noop:.2f} s** | - | - | "
-                    f"< {t['noop']:.0f} s{scope} | {verdict('noop', noop < t['noop'])} |")
-        rows.append(f"| c | no-op rebuild, {n} briefs, `snakemake --cores 2` | {noop_cli:.2f} s | - | - | - | - |")
-        # d. edit
-        edit, one = self.med(f"edit-{n}", "ours"), self.med("one", "ours")
-        ratio = edit / one
-        rows.append(f"| d | one-section edit in {n} briefs / that brief alone, cold{fails(f'edit-{n}')} | "
-                    f"{edit:.2f} s / {one:.2f} s | - | **{ratio:.2f}x** | <= {t['edit']}{scope} | "
-                    f"{verdict('edit', ratio <= t['edit'])} |")
-        # e. big
-        ratio = self.med("big", "ours") / self.med("big", "plain")
-        rows.append(f"| e | big brief ({self.big[0]} sections, {self.big[1]} references){fails('big')} | "
-                    f"{self.med('big', 'ours'):.1f} s | {self.med('big', 'plain'):.1f} s | **{ratio:.2f}x** "
-                    f"(CPU {self.med('big', 'ours', 'cpu') / self.med('big', 'plain', 'cpu'):.2f}x) | <= {t['big']} | "
-                    f"{verdict('big', ratio <= t['big'])} |")
-        big_rss = max((r.maxrss_kb for r in self.runs if r.measure == "big" and r.who == "ours"), default=0) / 1024
-        all_rss = max((r.maxrss_kb for r in self.runs if r.who == "ours"), default=0) / 1024
-        big_plain_rss = max((r.maxrss_kb for r in self.runs if r.measure == "big" and r.who == "plain"), default=0)
-        rows.append(f"| e | peak RSS of the largest process, big brief | **{big_rss:.0f} MB** "
-                    f"(every `brief build` run: {all_rss:.0f} MB) | {big_plain_rss / 1024:.0f} MB | - | "
-                    f"< {t['rss_mb']} MB | {verdict('rss', big_rss < t['rss_mb'])} |")
+                ratio = per[(large, who)] / per[(small, who)]
+                figures = ", ".join(f"{n}: {per[(n, who)] * 1000:.1f} ms" for n in self.touch)
+                # Per brief above includes Snakemake's fixed start-up; the marginal cost per added brief does not.
+                marginal = (per[(large, who)] * large - per[(small, who)] * small) / (large - small) if large > small else 0
+                figures += f" (each brief added from {small} to {large}: {marginal * 1000:.1f} ms)"
+                target = f"<= {t['touch']}" + ("" if large == 1000 and small == 100 else " (for 1,000 vs 100)")
+                label = ("`snakemake --cores 2` + profile" if who == "CLI" else "API, as `brief build` runs it")
+                good = ratio <= t["touch"]
+                rows.append(f"| b | Snakemake's own CPU per brief, {label}{fails(f'touch-{large}')} | {figures} | - | "
+                            f"**{ratio:.2f}x** ({large} vs {small}) | {target} | "
+                            f"{verdict('touch', good) if who == 'CLI' else ('met' if good else 'missed (API)')} |")
+            self.figures["touch_per"] = per
+        if "rebuild" in self.selected:
+            # c. no-op
+            n = self.rebuild
+            noop, noop_cli = self.med(f"noop-{n}", "ours"), self.med(f"noop-{n}", "snakemake CLI")
+            scope = "" if n == 1000 else " (the target is for 1,000)"
+            rows.append(f"| c | no-op rebuild, {n} briefs, `brief build`{fails(f'noop-{n}')} | **{noop:.2f} s** | - | - | "
+                        f"< {t['noop']:.0f} s{scope} | {verdict('noop', noop < t['noop'])} |")
+            rows.append(f"| c | no-op rebuild, {n} briefs, `snakemake --cores 2` | {noop_cli:.2f} s | - | - | - | - |")
+            # d. edit
+            edit, one = self.med(f"edit-{n}", "ours"), self.med("one", "ours")
+            ratio = edit / one
+            rows.append(f"| d | one-section edit in {n} briefs / that brief alone, cold{fails(f'edit-{n}')} | "
+                        f"{edit:.2f} s / {one:.2f} s | - | **{ratio:.2f}x** | <= {t['edit']}{scope} | "
+                        f"{verdict('edit', ratio <= t['edit'])} |")
+        if "big" in self.selected:
+            # e. big
+            ratio = self.med("big", "ours") / self.med("big", "plain")
+            rows.append(f"| e | big brief ({self.big[0]} sections, {self.big[1]} references){fails('big')} | "
+                        f"{self.med('big', 'ours'):.1f} s | {self.med('big', 'plain'):.1f} s | **{ratio:.2f}x** "
+                        f"(CPU {self.med('big', 'ours', 'cpu') / self.med('big', 'plain', 'cpu'):.2f}x) | <= {t['big']} | "
+                        f"{verdict('big', ratio <= t['big'])} |")
+            big_rss = max((r.maxrss_kb for r in self.runs if r.measure == "big" and r.who == "ours"), default=0) / 1024
+            all_rss = max((r.maxrss_kb for r in self.runs if r.who == "ours"), default=0) / 1024
+            big_plain_rss = max((r.maxrss_kb for r in self.runs if r.measure == "big" and r.who == "plain"), default=0)
+            rows.append(f"| e | peak RSS of the largest process, big brief | **{big_rss:.0f} MB** "
+                        f"(every `brief build` run: {all_rss:.0f} MB) | {big_plain_rss / 1024:.0f} MB | - | "
+                        f"< {t['rss_mb']} MB | {verdict('rss', big_rss < t['rss_mb'])} |")
         self.verdicts = verdicts
         return rows
 
@@ -880,7 +888,10 @@ def layout_note(job: dict) -> str:
 def run(args) -> int:
     bench = Bench(args)
     quick = args.quick
-    out_md = args.out or (bench.work / "results-quick.md" if quick else HERE / "results.md")
+    partial = bench.selected != set(MEASURES)
+    out_md = args.out or (bench.work / "results-quick.md" if quick else
+                          bench.work / f"results-{'-'.join(sorted(bench.selected))}.md" if partial else
+                          HERE / "results.md")
     subreaper = become_subreaper()
     load_start = os.getloadavg()
     started = time.perf_counter()
@@ -888,10 +899,9 @@ def run(args) -> int:
     bench.setup()
     corpus_line = describe(sorted(p for p in bench.corpora[f"briefs-{max(bench.cold)}"].iterdir()))
     big_words, big_sections, big_refs = brief_stats(bench.corpora["big"] / "big")
-    bench.measure_cold()
-    bench.measure_touch()
-    bench.measure_rebuild()
-    bench.measure_big()
+    for name in MEASURES:
+        if name in bench.selected:
+            getattr(bench, f"measure_{name}")()
     rows = bench.report()
     bench.explain(bench.verdicts)
     elapsed = time.perf_counter() - started
@@ -910,10 +920,14 @@ def run(args) -> int:
                  f"({', '.join(Path(c).name for c in changed)})" for i, (slug, section, r, changed) in
                  enumerate(bench.edits)]
     n = bench.rebuild
-    built = bench.med(f"build-{n}", "ours")
-    command = "benchmarks/run.py" + (" --quick" if quick else "")
+    command = "benchmarks/run.py" + (" --quick" if quick else "") + (
+        f" --only {','.join(m for m in MEASURES if m in bench.selected)}" if partial else "")
+    built_line = (f"The {n}-brief corpus was built once with `brief build` before (c) and (d): "
+                  f"{bench.med(f'build-{n}', 'ours'):.1f} s wall, {bench.med(f'build-{n}', 'ours', 'cpu'):.1f} s CPU, "
+                  f"of which Snakemake's own process {bench.med(f'build-{n}', 'ours', 'snakemake_cpu'):.1f} s."
+                  if "rebuild" in bench.selected else "")
     lines = [
-        f"# Benchmark results{' (quick run)' if quick else ''}",
+        f"# Benchmark results{' (quick run)' if quick else ''}{' (only ' + ', '.join(sorted(bench.selected)) + ')' if partial else ''}",
         "",
         f"Written by `.venv/bin/python {command}` in {elapsed / 60:.1f} min. Ours is `brief build` "
         "(Snakemake through its API, one job per brief, greedy scheduler with subsample 8); the plain way is "
@@ -950,9 +964,7 @@ def run(args) -> int:
         "|---|---|---|---|---|---|---|",
         *rows,
         "",
-        f"The {n}-brief corpus was built once with `brief build` before (c) and (d): {built:.1f} s wall, "
-        f"{bench.med(f'build-{n}', 'ours', 'cpu'):.1f} s CPU, of which Snakemake's own process "
-        f"{bench.med(f'build-{n}', 'ours', 'snakemake_cpu'):.1f} s.",
+        built_line,
         *edit_rows,
         "",
         "## Why a target is missed, and what would reach it",
@@ -980,6 +992,14 @@ def run(args) -> int:
     return 0 if all(r.ok for r in bench.runs) else 1
 
 
+def _measures(text: str) -> list[str]:
+    names = [x for x in text.split(",") if x]
+    unknown = [x for x in names if x not in MEASURES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"{', '.join(unknown) or text!r}: not one of {', '.join(MEASURES)}")
+    return names
+
+
 def _sizes(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x]
 
@@ -995,6 +1015,9 @@ def main(argv: list[str] | None = None) -> int:
                                                   "quick: benchmarks/work/results-quick.md)")
     parser.add_argument("--in-place", action="store_true", help="run the working tree, not a snapshot of it")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiles that explain missed targets")
+    parser.add_argument("--only", type=_measures, metavar="MEASURES",
+                        help="comma-separated, of " + ", ".join(MEASURES) + " (a, b, c and d, e): run only those; "
+                        "the report goes to benchmarks/work/results-<measures>.md, not results.md")
     # Hidden: other sizes, to try the full run's code paths in a few minutes.
     parser.add_argument("--cold", type=_sizes, help=argparse.SUPPRESS)
     parser.add_argument("--touch", type=_sizes, help=argparse.SUPPRESS)
