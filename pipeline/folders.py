@@ -32,7 +32,7 @@ def discover_briefs(content_dir: Path) -> list[Path]:
 def brief_source_files(folder: Path) -> list[Path]:
     """Every file of a brief that its outputs depend on (for rules and watching): its folder's, and its
     theme's (so that changing a theme rebuilds exactly the briefs that use it)."""
-    own = [p for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    own = sorted(_files_under(folder))
     try:
         name = theme_of((folder / "brief.yaml").read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError):
@@ -40,17 +40,32 @@ def brief_source_files(folder: Path) -> list[Path]:
     return own + theme_files(folder.parent, name)
 
 
+def _files_under(folder: Path):
+    """The files under ``folder`` whose names do not start with a dot, at any depth (as ``rglob("*")``
+    and ``is_file()`` find them, without their cost per path: the Snakefile asks for every brief's files in
+    every run). Links to folders are not followed (nor are they by rglob); links to files are listed."""
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if not name.startswith("."):
+                path = os.path.join(root, name)
+                if os.path.isfile(path):
+                    yield Path(path)
+
+
 def source_listing(folder: Path) -> str:
     """The rules' record of a brief's files (:func:`brief_source_files`): one line each, its path relative
     to the content folder (as a JSON string), size and modification time in ns. Editing, adding, removing
     or renaming any of them changes the text."""
     lines = []
+    prefix = os.path.join(folder.parent, "")
     for path in brief_source_files(folder):
         try:
             stat = path.stat()
             size, mtime = stat.st_size, stat.st_mtime_ns
         except OSError:  # gone since it was listed: the build reports it
             size = mtime = -1
-        name = json.dumps(os.path.relpath(path, folder.parent), ensure_ascii=False)
+        text = str(path)
+        name = json.dumps(text[len(prefix):] if text.startswith(prefix) else os.path.relpath(text, prefix),
+                          ensure_ascii=False)
         lines.append(f"{name}\t{size}\t{mtime}\n")
     return "".join(lines)

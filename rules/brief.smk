@@ -19,12 +19,13 @@ rule brief:
     params:
         python=PYTHON,
         templates=TEMPLATES_DIR,
-        brief=brief_dir,
-        out=out_dir,
+        content=CONTENT_DIR,
+        build=BUILD_DIR,
         engine=engine_version(),
         template_files=templates_digest(),
     shell:
-        "exec {params.python:q} -m pipeline.job --brief {params.brief:q} --out {params.out:q}"
+        "exec {params.python:q} -m pipeline.job --brief {params.content:q}/{wildcards.slug}"
+        " --out {params.build:q}/{wildcards.slug}"
         " --templates {params.templates:q} --marker {output.marker:q} --log {log:q} --parent $PPID"
 
 

@@ -134,14 +134,6 @@ def _sources_listing(slug):
     return str(listing)
 
 
-def brief_dir(wildcards):
-    return str(CONTENT_DIR / wildcards.slug)
-
-
-def out_dir(wildcards):
-    return str(BUILD_DIR / wildcards.slug)
-
-
 @functools.cache
 def templates_digest():
     """A digest of the files under templates/ that a build reads: a parameter of every brief's job, so that

@@ -1,0 +1,63 @@
+"""pipeline.folders: the files of a brief the rules watch, and their listing (build/<slug>/.work/sources.txt)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pipeline.folders import brief_source_files, source_listing
+
+
+def make(root: Path) -> Path:
+    brief = root / "content" / "b"
+    (brief / "sections").mkdir(parents=True)
+    (brief / "brief.yaml").write_text("title: T\ntheme: house-red\n", encoding="utf-8")
+    (brief / "sections" / "01-a.md").write_text("# A\n", encoding="utf-8")
+    (brief / "notes{draft}.txt").write_text("n\n", encoding="utf-8")
+    (brief / ".DS_Store").write_text("", encoding="utf-8")
+    (brief / ".git").mkdir()
+    (brief / ".git" / "HEAD").write_text("ref\n", encoding="utf-8")
+    theme = root / "content" / "_themes" / "house-red"
+    theme.mkdir(parents=True)
+    (theme / "theme.yaml").write_text("name: Red\n", encoding="utf-8")
+    outside = root / "outside"
+    outside.mkdir()
+    (outside / "x.md").write_text("x\n", encoding="utf-8")
+    (brief / "linked").symlink_to(outside)  # a link to a folder: not followed
+    (brief / "sections" / "02-link.md").symlink_to(outside / "x.md")  # a link to a file: listed (and refused)
+    (brief / "broken.md").symlink_to(root / "nowhere")  # no file behind it: not listed
+    return brief
+
+
+def test_the_files_of_a_brief_are_what_rglob_would_find(tmp_path):
+    brief = make(tmp_path)
+    found = brief_source_files(brief)
+    expected = [p for p in sorted(brief.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+    expected.append(tmp_path / "content" / "_themes" / "house-red" / "theme.yaml")
+    assert found == expected
+    assert [p.relative_to(tmp_path / "content").as_posix() for p in found] == [
+        "b/.git/HEAD", "b/brief.yaml", "b/notes{draft}.txt", "b/sections/01-a.md", "b/sections/02-link.md",
+        "_themes/house-red/theme.yaml"]
+
+
+def test_the_listing_names_each_file_with_its_size_and_time_and_changes_with_any_of_them(tmp_path):
+    brief = make(tmp_path)
+    listing = source_listing(brief)
+    rows = [line.split("\t") for line in listing.splitlines()]
+    section = brief / "sections" / "01-a.md"
+    assert [json.loads(name) for name, _size, _time in rows][3] == "b/sections/01-a.md"
+    assert rows[3][1:] == [str(section.stat().st_size), str(section.stat().st_mtime_ns)]
+    assert source_listing(brief) == listing  # nothing changed, the same text: the file is not rewritten
+    stat = section.stat()
+    os.utime(section, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    touched = source_listing(brief)
+    assert touched != listing
+    (brief / "sections" / "03-b.md").write_text("# B\n", encoding="utf-8")
+    added = source_listing(brief)
+    assert added != touched and '"b/sections/03-b.md"' in added
+    (brief / "notes{draft}.txt").unlink()
+    removed = source_listing(brief)
+    assert "notes" not in removed
+    (tmp_path / "content" / "_themes" / "house-red" / "theme.yaml").write_text("name: Redder\n", encoding="utf-8")
+    assert source_listing(brief) != removed  # the theme's files are the brief's too
