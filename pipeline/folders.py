@@ -69,3 +69,22 @@ def source_listing(folder: Path) -> str:
                           ensure_ascii=False)
         lines.append(f"{name}\t{size}\t{mtime}\n")
     return "".join(lines)
+
+
+def files_present(folder: Path, names) -> set[str]:
+    """Which of ``names`` (paths relative to ``folder``, with /) are files there: one listing per
+    subfolder, not one ``stat`` per name (the rules ask it of every published file of every brief in each
+    run, the collection index of every output it links)."""
+    listings: dict[str, set[str]] = {}
+    present = set()
+    for name in names:
+        parent, _, base = name.rpartition("/")
+        if parent not in listings:
+            try:
+                with os.scandir(folder / parent) as entries:
+                    listings[parent] = {entry.name for entry in entries if entry.is_file()}
+            except OSError:
+                listings[parent] = set()
+        if base in listings[parent]:
+            present.add(name)
+    return present

@@ -55,7 +55,7 @@ def _size(count: int) -> str:
 
 def collect(content_dir: Path, build_dir: Path) -> list[dict]:
     """Every brief of ``content_dir`` as the index shows it, newest first."""
-    from .folders import SLUG_RE, discover_briefs
+    from .folders import SLUG_RE, discover_briefs, files_present
     from .i18n import direction
 
     briefs = []
@@ -74,12 +74,14 @@ def collect(content_dir: Path, build_dir: Path) -> list[dict]:
                      version=brief.get("version"), direction=direction(language),
                      manifest=f"{slug}/manifest.json")
         links: dict[str, dict[str, dict]] = {}
+        present = files_present(build_dir / slug, [o["file"] for o in manifest["outputs"]
+                                                   if isinstance(o, dict) and isinstance(o.get("file"), str)])
         for output in manifest["outputs"]:
             name, variant = output.get("file"), output.get("variant")
             if not isinstance(name, str) or variant not in ("short", "long"):
                 continue
             fmt = output.get("edition") or output.get("format")
-            if fmt not in dict(FORMATS) or not (build_dir / slug / name).is_file():
+            if fmt not in dict(FORMATS) or name not in present:
                 continue
             link = {"href": f"{slug}/{name}", "bytes": output.get("bytes"), "sha256": output.get("sha256")}
             if output.get("pages"):

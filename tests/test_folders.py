@@ -61,3 +61,15 @@ def test_the_listing_names_each_file_with_its_size_and_time_and_changes_with_any
     assert "notes" not in removed
     (tmp_path / "content" / "_themes" / "house-red" / "theme.yaml").write_text("name: Redder\n", encoding="utf-8")
     assert source_listing(brief) != removed  # the theme's files are the brief's too
+
+
+def test_files_present_lists_each_folder_once_and_counts_only_files(tmp_path):
+    from pipeline.folders import files_present
+
+    (tmp_path / "web" / "fonts").mkdir(parents=True)
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "web" / "index.html").write_text("<p>", encoding="utf-8")
+    (tmp_path / "web" / "fonts" / "f.woff2").write_bytes(b"wOF2")
+    (tmp_path / "web" / "style.css").mkdir()  # a folder by a file's name is not the file
+    names = ["a.pdf", "b.pdf", "web/index.html", "web/style.css", "web/fonts/f.woff2", "gone/x.js"]
+    assert files_present(tmp_path, names) == {"a.pdf", "web/index.html", "web/fonts/f.woff2"}
