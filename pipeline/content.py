@@ -29,7 +29,7 @@ from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locat
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
 from .schema import check_against_schema
 from .theme import DEFAULT_THEME, THEME_MEDIA, THEMES_FOLDER, Theme, load_theme
-from .yamlsource import LocatedYaml, load_or_report
+from .yamlsource import LocatedYaml, load_mapping_or_report
 
 MAX_MARKDOWN_BYTES = 256 * 1024
 MAX_YAML_BYTES = 256 * 1024
@@ -253,11 +253,9 @@ def _load_meta(folder: Path, problems: Collector) -> tuple[dict | None, LocatedY
     text = _read_text(path, problems, folder, MAX_YAML_BYTES)
     if text is None:
         return None, None
-    located = load_or_report(text, path, problems)
+    located = load_mapping_or_report(text, path, problems)
     if located is None:
         return None, None
-    if located.data is None:
-        located = LocatedYaml({}, {(): 1})
     if not check_against_schema("brief", located, path, problems, "brief.yaml"):
         return None, located
     if not _check_yaml_text(located.data, path, located, (), problems):
@@ -279,12 +277,10 @@ def _load_section(path: Path, folder: Path, problems: Collector, kind: str = "se
         problems.error(path, "the front matter opened on line 1 is never closed", 1,
                        "add a line '---' after the front matter, before the section's text")
         return None
-    located = load_or_report(front, path, problems, line_offset=1,
-                             hint="fix the YAML syntax of the front matter between the --- lines")
+    located = load_mapping_or_report(front, path, problems, line_offset=1,
+                                     hint="fix the YAML syntax of the front matter between the --- lines")
     if located is None:
         return _unchecked_part(path, body, body_line, problems)
-    if located.data is None:
-        located = LocatedYaml({}, {(): 1})
     if not check_against_schema("section", located, path, problems, "the section's front matter"):
         return _unchecked_part(path, body, body_line, problems)
     if not _check_yaml_text(located.data, path, located, (), problems):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Collector
-from .yamlsource import LocatedYaml, load_or_report
+from .yamlsource import LocatedYaml, load_mapping_or_report
 
 THEMES_FOLDER = "_themes"
 THEME_FILE = "theme.yaml"
@@ -150,11 +150,9 @@ def load_theme(content_dir: Path, name: str, problems: Collector, brief_yaml: Pa
     text = _read_text(path, problems, folder, min(MAX_YAML_BYTES, MAX_THEME_BYTES))
     if text is None:
         return None
-    located = load_or_report(text, path, problems)
+    located = load_mapping_or_report(text, path, problems)
     if located is None:
         return None
-    if located.data is None:
-        located = LocatedYaml({}, {(): 1})
     if not check_against_schema("theme", located, path, problems, THEME_FILE):
         return None
     theme = Theme(name, folder, dict(located.data), located)

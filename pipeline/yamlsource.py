@@ -132,6 +132,15 @@ def load_or_report(text: str, path, problems, *, hint: str = SYNTAX_HINT, line_o
         return None
 
 
+def load_mapping_or_report(text: str, path, problems, **options) -> LocatedYaml | None:
+    """:func:`load_or_report` for a document that is a mapping (brief.yaml, front matter, theme.yaml): an
+    empty one counts as an empty mapping, whose missing keys the schema then names."""
+    located = load_or_report(text, path, problems, **options)
+    if located is not None and located.data is None:
+        return LocatedYaml({}, {(): 1})
+    return located
+
+
 def load_located(text: str, line_offset: int = 0) -> LocatedYaml:
     """Parse ``text``; lines are shifted by ``line_offset`` (for front matter).
 

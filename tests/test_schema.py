@@ -272,3 +272,18 @@ def test_every_property_has_a_description_and_every_object_forbids_unknown_keys(
 def test_schema_walk_finds_nested_objects():
     found = [where for where, node in _schema_objects(load_schema("brief")) if node.get("type") == "object"]
     assert found == ["$", "$.properties.authors.items", "$.properties.short", "$.properties.series"]
+
+
+def test_an_empty_mapping_document_is_an_empty_mapping_and_its_missing_keys_are_named():
+    from pipeline.yamlsource import load_mapping_or_report
+
+    for text in ("", "# nothing yet\n", "\n\n"):
+        problems = Collector()
+        located = load_mapping_or_report(text, Path("brief.yaml"), problems)
+        assert located is not None and located.data == {} and problems.problems == []
+        check_against_schema("brief", located, Path("brief.yaml"), problems, "brief.yaml")
+        assert [p.format() for p in problems.problems] and all("brief.yaml:1:" in p.format()
+                                                               for p in problems.problems)
+    problems = Collector()
+    assert load_mapping_or_report("title: [unclosed\n", Path("brief.yaml"), problems) is None
+    assert [p.line for p in problems.problems] == [1]
