@@ -235,12 +235,22 @@ def _read_font(path: Path) -> ThemeFont | str:
         family = (names.getDebugName(16) or names.getDebugName(1) or "").strip()
         weight = font["OS/2"].usWeightClass if "OS/2" in font else 400
         italic = bool(font["head"].macStyle & 2) or ("OS/2" in font and bool(font["OS/2"].fsSelection & 1))
-        if "cmap" not in font or not font.getBestCmap():
+        cmap = font.getBestCmap() if "cmap" in font else None
+        if not cmap:
             return "has no character map"
     except (TTLibError, OSError, KeyError, AttributeError, AssertionError, ValueError) as exc:
         return f"is not a font file fontTools can read ({type(exc).__name__})"
     if not family:
         return "has no family name"
+    # The DOCX, EPUB and web edition carry subsets cut by HarfBuzz, which refuses some tables fontTools
+    # reads lazily past (a damaged GSUB or GPOS): try a cut here, so that `brief check` finds it too.
+    from .fonts import FontMissing, harfbuzz_subset
+
+    try:
+        harfbuzz_subset(path.read_bytes(), sorted(cmap)[:64], name=path.name)
+    except (FontMissing, OSError):
+        return ("cannot be cut down to the characters a brief uses (HarfBuzz refuses it: the file may be damaged; "
+                "export it again from its source, or use another copy)")
     return ThemeFont(path, family, weight, italic)
 
 

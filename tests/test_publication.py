@@ -8,6 +8,7 @@ corpus. The schema and error tests build small briefs of their own.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -56,6 +57,22 @@ def _problems(folder, session) -> list[str]:
     except ContentError as exc:
         return [p.format(relative_to=folder.parent) for p in exc.problems]
     return []
+
+
+def test_a_theme_font_harfbuzz_refuses_is_an_error_at_its_line(tmp_path, session):
+    # A real face with its GSUB table overwritten: fontTools reads its names and character map (lazily),
+    # HarfBuzz refuses to cut it, and the DOCX, EPUB and web edition carry HarfBuzz subsets.
+    from fontTools.ttLib import TTFont
+
+    data = bytearray((REPO / "templates" / "fonts" / "Inter-Regular.ttf").read_bytes())
+    table = TTFont(io.BytesIO(bytes(data))).reader.tables["GSUB"]
+    data[table.offset:table.offset + table.length] = b"\xff" * table.length
+    content = _themed_collection(tmp_path, 'name: "H"\nfonts:\n  body: [Damaged-Regular.ttf]\n')
+    (content / "_themes" / "harbour" / "Damaged-Regular.ttf").write_bytes(bytes(data))
+    assert "_themes/harbour/theme.yaml:3: error: font 'Damaged-Regular.ttf' cannot be cut down to the characters " \
+           "a brief uses (HarfBuzz refuses it: the file may be damaged; export it again from its source, or use " \
+           "another copy) (give TrueType (.ttf) or OpenType (.otf) " \
+           "font files)" in _problems(content / "mini", session)
 
 
 def test_a_theme_gives_its_defaults_and_the_brief_s_own_values_win(tmp_path, session):
