@@ -3,7 +3,6 @@
 import functools
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
