@@ -174,4 +174,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    # Every job has ended and Snakemake has written its records: skip tearing down the DAG's objects one by
+    # one (0.2-0.5 s after a run over 1,000 briefs).
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

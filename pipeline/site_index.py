@@ -121,18 +121,23 @@ def _fonts_css(text: str, languages: list[str]) -> tuple[str, str]:
     return css, fonts.with_stacks("var(--sans)", {"sans": families})
 
 
+# Stand-ins for the font CSS in the page's one rendering: the fonts are subsets of the page's own characters,
+# known only once it is rendered (private-use characters, which no text of the index holds).
+_FONT_FACES, _SANS = "\ue000font-faces\ue000", "\ue000sans\ue000"
+
+
 def render(briefs: list[dict], templates_dir: Path = TEMPLATES_DIR) -> str:
     from .render import environment
 
     template = environment(str(templates_dir)).get_template("index.html.j2")
     labels = {"web": "Web", "pdf": "PDF", "docx": "Word", "epub": "EPUB"}
-    # the characters of the page, for the font subsets: everything the template and the briefs put there
-    draft = template.render(briefs=briefs, formats=FORMATS, labels=labels, size=_size, font_faces="",
-                            sans="sans-serif")
-    # each character once, in order of appearance (a 1,000-brief index is 1.6 MB of text)
-    font_faces, sans = _fonts_css("".join(dict.fromkeys(draft)), [b["language"] for b in briefs if b["built"]])
-    return template.render(briefs=briefs, formats=FORMATS, labels=labels, size=_size, font_faces=font_faces,
-                           sans=sans)
+    page = template.render(briefs=briefs, formats=FORMATS, labels=labels, size=_size, font_faces=_FONT_FACES,
+                           sans=_SANS)
+    # the characters of the page, for the font subsets: everything the template and the briefs put there,
+    # each once, in order of appearance (a 1,000-brief index is 1.6 MB of text)
+    characters = "".join(dict.fromkeys(page.replace(_FONT_FACES, "").replace(_SANS, "")))
+    font_faces, sans = _fonts_css(characters, [b["language"] for b in briefs if b["built"]])
+    return page.replace(_FONT_FACES, font_faces).replace(_SANS, sans)
 
 
 def build_index(content_dir: Path, build_dir: Path, templates_dir: Path = TEMPLATES_DIR) -> dict:
