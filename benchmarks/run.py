@@ -326,7 +326,7 @@ def touch_workflow(project: Path, dest: Path) -> Path:
     shutil.copytree(project / "profiles", dest / "profiles")
     brief_smk = dest / "rules" / "brief.smk"
     brief_smk.write_text(touch_rules(brief_smk.read_text(encoding="utf-8")), encoding="utf-8")
-    # The rules read the templates (inputs) and the pipeline's code (its version digest) next to the Snakefile.
+    # The rules read the templates and the pipeline's code (their digests are parameters) next to the Snakefile.
     for name in ("templates", "pipeline", "envs"):
         if (project / name).exists():
             (dest / name).symlink_to(project / name)
@@ -650,7 +650,8 @@ class Bench:
         # the once-per-machine cutting of the house faces' subsets, which the cold rows of (a) show.
         self.alternate("big", "big brief", self.corpora["big"], self.repeat["big"], cache_from=self.warm_up_cache)
         self.figures["big_pages"] = pdf_pages(self.builds / "big-ours")
-        self.figures["corpus_pages"] = pdf_pages(self.builds / f"cold-{self.cold[0]}-ours") / self.cold[0]
+        if "cold" in self.selected:
+            self.figures["corpus_pages"] = pdf_pages(self.builds / f"cold-{self.cold[0]}-ours") / self.cold[0]
 
     # -- explanations
     def explain(self, verdicts: dict[str, bool]):
@@ -836,8 +837,7 @@ class Bench:
                 for n in self.touch) + ". It grows with the number of briefs: each scheduling round stats the "
                 "inputs of the ready jobs it looks at and lists every remaining job (see /work/notes/snakemake.md); "
                 "the cProfile below shows where. What would reach the target: fewer rounds or less work per round "
-                "(fewer inputs per job, e.g. templates as one digest parameter instead of inputs; or running the "
-                "briefs in batches of about 100 per Snakemake run).", ""]
+                "(fewer inputs per job; or running the briefs in batches of about 100 per Snakemake run).", ""]
         if not v.get("noop", True):
             out += ["**No-op rebuild (c).** See the no-op taken apart below: the time is Snakemake's start-up "
                     "(imports), parsing the Snakefile, listing every brief's files and building the DAG with one "
@@ -889,9 +889,9 @@ def run(args) -> int:
     bench = Bench(args)
     quick = args.quick
     partial = bench.selected != set(MEASURES)
-    out_md = args.out or (bench.work / "results-quick.md" if quick else
-                          bench.work / f"results-{'-'.join(sorted(bench.selected))}.md" if partial else
-                          HERE / "results.md")
+    only = f"-{'-'.join(sorted(bench.selected))}" if partial else ""
+    out_md = args.out or (bench.work / f"results-quick{only}.md" if quick else
+                          bench.work / f"results{only}.md" if partial else HERE / "results.md")
     subreaper = become_subreaper()
     load_start = os.getloadavg()
     started = time.perf_counter()
@@ -955,8 +955,8 @@ def run(args) -> int:
         "",
         f"`benchmarks/make_corpus.py --seed {args.seed}`: {corpus_line} (the sample brief: 1,246 words, "
         f"8 sections, 13 references). Big brief: {big_words} words, {big_sections} sections, {big_refs} references. "
-        f"PDF pages: {bench.figures.get('corpus_pages', 0):.1f} per corpus brief (short + long), "
-        f"{bench.figures.get('big_pages', 0)} for the big brief.",
+        (f"PDF pages: {bench.figures['corpus_pages']:.1f} per corpus brief (short + long), "
+         f"{bench.figures['big_pages']} for the big brief." if "corpus_pages" in bench.figures else ""),
         "",
         "## Results and targets",
         "",

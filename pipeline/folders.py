@@ -30,7 +30,7 @@ def discover_briefs(content_dir: Path) -> list[Path]:
 
 
 def brief_source_files(folder: Path) -> list[Path]:
-    """Every file of a brief that its outputs depend on (for rules and watching): its folder's, and its
+    """Every file of a brief that its outputs depend on (what the rules list): its folder's, and its
     theme's (so that changing a theme rebuilds exactly the briefs that use it)."""
     own = sorted(_files_under(folder))
     try:
@@ -65,8 +65,8 @@ def source_listing(folder: Path) -> str:
         except OSError:  # gone since it was listed: the build reports it
             size = mtime = -1
         text = str(path)
-        name = json.dumps(text[len(prefix):] if text.startswith(prefix) else os.path.relpath(text, prefix),
-                          ensure_ascii=False)
+        # ASCII JSON: a name that is not UTF-8 (its bytes kept as lone surrogates) is written as escapes
+        name = json.dumps(text[len(prefix):] if text.startswith(prefix) else os.path.relpath(text, prefix))
         lines.append(f"{name}\t{size}\t{mtime}\n")
     return "".join(lines)
 

@@ -470,6 +470,14 @@ def subsetter_version() -> str:
     return f"harfbuzz {uharfbuzz.version_string()} uharfbuzz {uharfbuzz.__version__}"
 
 
+def check_subsettable(data: bytes, codes, *, name: str = "a font file") -> None:
+    """Raise :class:`FontMissing` unless HarfBuzz can make both cuts the build makes of the face: the
+    EPUB's and web edition's (:func:`subset_file`: layout features) and the DOCX's
+    (``docx_finish``: hints, Macintosh names, the whole font's Unicode ranges)."""
+    harfbuzz_subset(data, codes, features=_FEATURES, name=name)
+    harfbuzz_subset(data, codes, hinting=True, legacy_names=True, prune_unicode_ranges=False, name=name)
+
+
 def harfbuzz_subset(data: bytes, codes, *, features=(), hinting: bool = False, legacy_names: bool = False,
                     prune_unicode_ranges: bool = True, name: str = "a font file") -> bytes:
     """The face in ``data`` cut down to the characters ``codes`` (with what its layout reaches from them).

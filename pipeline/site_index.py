@@ -137,7 +137,11 @@ def render(briefs: list[dict], templates_dir: Path = TEMPLATES_DIR) -> str:
     # each once, in order of appearance (a 1,000-brief index is 1.6 MB of text)
     characters = "".join(dict.fromkeys(page.replace(_FONT_FACES, "").replace(_SANS, "")))
     font_faces, sans = _fonts_css(characters, [b["language"] for b in briefs if b["built"]])
-    return page.replace(_FONT_FACES, font_faces).replace(_SANS, sans)
+    if page.count(_FONT_FACES) == 1 and page.count(_SANS) == 1:
+        return page.replace(_FONT_FACES, font_faces).replace(_SANS, sans)
+    # a title that holds a stand-in itself: render again, with the CSS
+    return template.render(briefs=briefs, formats=FORMATS, labels=labels, size=_size, font_faces=font_faces,
+                           sans=sans)
 
 
 def build_index(content_dir: Path, build_dir: Path, templates_dir: Path = TEMPLATES_DIR) -> dict:

@@ -210,9 +210,9 @@ def _check_files(theme: Theme, problems: Collector) -> None:
                                "machine has", line, "convert the text to outlines (paths) in the drawing program")
         elif kind == "font":
             face = _read_font(file)
-            if isinstance(face, str):
-                problems.error(path, f"font '{relative}' {face}", line,
-                               "give TrueType (.ttf) or OpenType (.otf) font files")
+            if isinstance(face, tuple):
+                problem, hint = face
+                problems.error(path, f"font '{relative}' {problem}", line, hint)
                 continue
             (theme.body_fonts if where[1] == "body" else theme.heading_fonts).append(face)
     for role, faces in (("body", theme.body_fonts), ("headings", theme.heading_fonts)):
@@ -225,8 +225,11 @@ def _check_files(theme: Theme, problems: Collector) -> None:
                            theme.line_of("fonts", role), "list the faces of one family: regular, bold, italic")
 
 
-def _read_font(path: Path) -> ThemeFont | str:
-    """The face a font file holds, or why it cannot be used."""
+_FONT_FORMATS = "give TrueType (.ttf) or OpenType (.otf) font files"
+
+
+def _read_font(path: Path) -> ThemeFont | tuple[str, str]:
+    """The face a font file holds, or why it cannot be used and how to mend that."""
     from fontTools.ttLib import TTFont, TTLibError
 
     try:
@@ -237,20 +240,21 @@ def _read_font(path: Path) -> ThemeFont | str:
         italic = bool(font["head"].macStyle & 2) or ("OS/2" in font and bool(font["OS/2"].fsSelection & 1))
         cmap = font.getBestCmap() if "cmap" in font else None
         if not cmap:
-            return "has no character map"
+            return "has no character map", _FONT_FORMATS
     except (TTLibError, OSError, KeyError, AttributeError, AssertionError, ValueError) as exc:
-        return f"is not a font file fontTools can read ({type(exc).__name__})"
+        return f"is not a font file fontTools can read ({type(exc).__name__})", _FONT_FORMATS
     if not family:
-        return "has no family name"
+        return "has no family name", _FONT_FORMATS
     # The DOCX, EPUB and web edition carry subsets cut by HarfBuzz, which refuses some tables fontTools
-    # reads lazily past (a damaged GSUB or GPOS): try a cut here, so that `brief check` finds it too.
-    from .fonts import FontMissing, harfbuzz_subset
+    # reads lazily past (a damaged GSUB or GPOS): make both cuts the build makes, of every character the
+    # face has, so that `brief check` finds it too.
+    from .fonts import FontMissing, check_subsettable
 
     try:
-        harfbuzz_subset(path.read_bytes(), sorted(cmap)[:64], name=path.name)
+        check_subsettable(path.read_bytes(), sorted(cmap), name=path.name)
     except (FontMissing, OSError):
-        return ("cannot be cut down to the characters a brief uses (HarfBuzz refuses it: the file may be damaged; "
-                "export it again from its source, or use another copy)")
+        return ("cannot be cut down to the characters a brief uses (HarfBuzz refuses it: the file may be damaged)",
+                "export the font again from its source, or use another copy")
     return ThemeFont(path, family, weight, italic)
 
 

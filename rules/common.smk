@@ -32,7 +32,8 @@ CONDA_ENV = str(REPO_DIR / "envs" / "brief.yaml")
 
 _FOLDERS = discover_briefs(CONTENT_DIR)
 if config.get("briefs"):
-    _FOLDERS = [f for f in _FOLDERS if f.name in str(config["briefs"]).split(",")]
+    _CHOSEN = set(str(config["briefs"]).split(","))
+    _FOLDERS = [f for f in _FOLDERS if f.name in _CHOSEN]
 # A folder whose name is not a valid slug is still reported, by a job of its
 # own that fails (rule refused), so that it never stops the other briefs.
 SLUGS = [f.name for f in _FOLDERS if SLUG_RE.match(f.name)]
@@ -110,9 +111,11 @@ def brief_sources(wildcards):
 
 @functools.cache
 def _sources_listing(slug):
-    """Written at most once per run."""
+    """Written at most once per run, and only by the Snakemake process that plans the run: a cluster job's
+    own Snakemake reads the rules again, and must not touch what the main process compared."""
     listing = BUILD_DIR / slug / ".work" / "sources.txt"
-    write_bytes_if_changed(listing, source_listing(CONTENT_DIR / slug).encode("utf-8"))
+    if workflow.is_main_process:
+        write_bytes_if_changed(listing, source_listing(CONTENT_DIR / slug).encode("utf-8"))
     return str(listing)
 
 

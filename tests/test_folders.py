@@ -73,3 +73,14 @@ def test_files_present_lists_each_folder_once_and_counts_only_files(tmp_path):
     (tmp_path / "web" / "style.css").mkdir()  # a folder by a file's name is not the file
     names = ["a.pdf", "b.pdf", "web/index.html", "web/style.css", "web/fonts/f.woff2", "gone/x.js"]
     assert files_present(tmp_path, names) == {"a.pdf", "web/index.html", "web/fonts/f.woff2"}
+
+
+def test_a_file_name_that_is_not_utf8_is_listed_not_a_crash(tmp_path):
+    brief = make(tmp_path)
+    odd = os.path.join(os.fsencode(brief), b"caf\xe9.md")  # Latin-1 bytes, as an old archive may leave them
+    with open(odd, "wb") as handle:
+        handle.write(b"# Caf\xc3\xa9\n")
+    listing = source_listing(brief)
+    listing.encode("utf-8")  # what the rules write: no lone surrogate left in the text
+    assert '"b/caf\\udce9.md"' in listing
+    assert "b/caf\udce9.md" in [json.loads(line.split("\t")[0]) for line in listing.splitlines()]
