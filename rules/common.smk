@@ -112,10 +112,13 @@ def brief_sources(wildcards):
 @functools.cache
 def _sources_listing(slug):
     """Written at most once per run, and only by the Snakemake process that plans the run: a cluster job's
-    own Snakemake reads the rules again, and must not touch what the main process compared."""
+    own Snakemake reads the rules again, and must not touch what the main process compared.
+    """
     listing = BUILD_DIR / slug / ".work" / "sources.txt"
     if workflow.is_main_process:
-        write_bytes_if_changed(listing, source_listing(CONTENT_DIR / slug).encode("utf-8"))
+        write_bytes_if_changed(
+            listing, source_listing(CONTENT_DIR / slug).encode("utf-8")
+        )
     return str(listing)
 
 
