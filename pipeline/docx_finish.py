@@ -1113,14 +1113,10 @@ def _subset(data: bytes, text: str, name: str = "a font file") -> bytes:
 
     from fontTools.ttLib import TTFont
 
-    from .fonts import harfbuzz_subset
+    from .fonts import DOCX_CUT, harfbuzz_subset
 
-    # Word and LibreOffice match the face by its names (every record is kept, the Macintosh ones too); a
-    # missing character shows as a box (the .notdef outline); the hints stay (Word on Windows uses them).
-    # The OS/2 Unicode ranges stay the whole font's: with the ranges of the subset, LibreOffice 7.4 takes
-    # the curly apostrophe (in the subset) from a fallback font.
-    subset = harfbuzz_subset(data, sorted(ord(c) for c in text), hinting=True, legacy_names=True,
-                             prune_unicode_ranges=False, name=name)
+    # every name record, the .notdef outline (a missing character shows as a box), and fonts.DOCX_CUT
+    subset = harfbuzz_subset(data, sorted(ord(c) for c in text), **DOCX_CUT, name=name)
     font = TTFont(io.BytesIO(subset), recalcTimestamp=False, lazy=True)
     os2 = font["OS/2"]
     # A bold face that gives its weight as regular (Noto Nastaliq Urdu Bold says 400): LibreOffice picks

@@ -413,6 +413,13 @@ COMMON_LATIN = frozenset(
 # OpenType features kept besides HarfBuzz's defaults (which include the shaping of Arabic and Indic
 # scripts): the figure styles and small capitals the style sheets ask for.
 _FEATURES = ["smcp", "c2sc", "lnum", "onum", "tnum", "pnum", "case", "frac"]
+# The two cuts the build makes of a face (:func:`harfbuzz_subset`'s options), named once so that the theme
+# check (:func:`check_subsettable`) makes the same ones. The EPUB's and web edition's keep the layout
+# features; the DOCX's keep the hints (Word on Windows uses them), the Macintosh names (Word and LibreOffice
+# match the face by its names) and the whole font's OS/2 Unicode ranges (with the subset's, LibreOffice
+# 7.4 takes the curly apostrophe from a fallback font).
+EPUB_CUT = {"features": _FEATURES}
+DOCX_CUT = {"hinting": True, "legacy_names": True, "prune_unicode_ranges": False}
 
 
 def subset_file(face: Face, text: str, flavor: str | None = None) -> tuple[Path, str]:
@@ -456,7 +463,7 @@ def _compress(subset: Path, target: Path, flavor: str) -> None:
 
 
 def _subset(source: Path, codes: list[int], target: Path) -> None:
-    data = harfbuzz_subset(source.read_bytes(), codes, features=_FEATURES, name=str(source))
+    data = harfbuzz_subset(source.read_bytes(), codes, **EPUB_CUT, name=str(source))
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.part")
     temporary.write_bytes(data)
@@ -474,8 +481,8 @@ def check_subsettable(data: bytes, codes, *, name: str = "a font file") -> None:
     """Raise :class:`FontMissing` unless HarfBuzz can make both cuts the build makes of the face: the
     EPUB's and web edition's (:func:`subset_file`: layout features) and the DOCX's
     (``docx_finish``: hints, Macintosh names, the whole font's Unicode ranges)."""
-    harfbuzz_subset(data, codes, features=_FEATURES, name=name)
-    harfbuzz_subset(data, codes, hinting=True, legacy_names=True, prune_unicode_ranges=False, name=name)
+    for cut in (EPUB_CUT, DOCX_CUT):
+        harfbuzz_subset(data, codes, **cut, name=name)
 
 
 def harfbuzz_subset(data: bytes, codes, *, features=(), hinting: bool = False, legacy_names: bool = False,
