@@ -15,6 +15,7 @@ inline Markdown and may hold emphasis and quotes, nothing that reads a file.
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from . import i18n, tree
 from .csl import StyleError, StyleInfo, inspect_style
 from .errors import Collector, ContentError, Problem
-from .folders import SLUG_RE
+from .folders import SLUG_RE, brief_source_files
 from .images import ImageError, inspect_image
 from .markdown import INLINE_TEXT_FORMAT, Locator, Reading, bracket_guard, locate, read_body
 from .references import REFERENCE_FILES, ReferenceIndex, index_references
@@ -775,6 +776,13 @@ def load_brief(folder: Path, *, session=None, cache=None) -> Brief:
     if not SLUG_RE.match(slug):
         problems.error(folder, f"'{slug}' is not a valid brief folder name",
                        hint="use lower-case letters, digits and hyphens, e.g. my-brief-2026")
+    for path in brief_source_files(folder):
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:  # bytes kept as lone surrogates: no output format can hold the name
+            shown = os.fsencode(path.relative_to(folder.parent)).decode("utf-8", "backslashreplace")
+            problems.error(path.parent, f"the file name '{shown}' is not UTF-8 text",
+                           hint="rename the file with UTF-8 characters (e.g. convmv -f latin1 -t utf-8)")
     meta, located_meta = _load_meta(folder, problems)
     if meta is not None and (unsupported := i18n.unsupported_language(meta.get("language", "en"))):
         message, hint = unsupported

@@ -575,3 +575,13 @@ def test_hidden_files_in_sections_are_ignored(tmp_path):
     folder = make_brief(tmp_path, files={"sections/._01-costs.md": b"\x00\x01", "sections/.draft.md": "no front matter"})
     os.symlink("nowhere@host.1234", folder / "sections" / ".#02-options.md")  # an editor's lock file
     assert [p.path.name for p in load_brief(folder).sections] == ["01-costs.md", "02-options.md"]
+
+
+def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
+    # an old archive's Latin-1 name: the build would fail writing brief.json; check says so first
+    folder = make_brief(tmp_path)
+    with open(os.path.join(os.fsencode(folder / "sections"), b"caf\xe9.md"), "wb") as handle:
+        handle.write(section("Café", "Text.\n").encode("utf-8"))
+    assert errors_of(folder) == [
+        "b/sections: error: the file name 'b/sections/caf\\xe9.md' is not UTF-8 text "
+        "(rename the file with UTF-8 characters (e.g. convmv -f latin1 -t utf-8))"]
