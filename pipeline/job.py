@@ -24,6 +24,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from .console import say as say_on_console
 from .lifetime import die_with_parent
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -73,7 +74,7 @@ def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TE
     def say(line: str) -> None:
         log.append(line)
         if not QUIET:
-            print(line, file=sys.stderr, flush=True)
+            say_on_console(line)
 
     try:
         work.mkdir(parents=True, exist_ok=True)
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" (the traceback is in {args.log})" if args.log else ""
         line = f"{args.brief.name}: error: internal error: {type(exc).__name__}: {exc}{where}"
         if not QUIET:
-            print(line, file=sys.stderr, flush=True)
+            say_on_console(line)
         log += [line, TRACEBACK_MARK, traceback.format_exc()]
         status = 1
     if args.log:

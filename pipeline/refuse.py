@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from .console import say
+
 
 def job_name(folder_name: str) -> str:
     """The name the refused folder's job goes by: no braces or slashes (any folder name is data), unique."""
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             "(use lower-case letters, digits and hyphens, e.g. my-brief-2026; or start the name with _ to keep "
             "the folder out of the build)")
     if os.environ.get("BRIEF_JOB_QUIET") != "1":
-        print(line, file=sys.stderr)
+        say(line)
     if args.log:
         args.log.parent.mkdir(parents=True, exist_ok=True)
         args.log.write_text(line + "\n", encoding="utf-8")

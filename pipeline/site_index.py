@@ -173,8 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record = build_index(args.content.resolve(), args.build.resolve(), args.templates)
     except OSError as exc:
-        print(f"{exc.filename or args.build}: error: cannot write the collection index: {exc.strerror or exc}",
-              file=sys.stderr)
+        from .console import say
+
+        say(f"{exc.filename or args.build}: error: cannot write the collection index: {exc.strerror or exc}")
         return 1
     from .fsutil import write_text_atomic
 

@@ -7,11 +7,16 @@ import sys
 from pathlib import Path
 
 from pipeline.buildlock import hold_for_snakemake
+from pipeline.console import whole_messages
 from pipeline.folders import SLUG_RE, discover_briefs, files_present, source_listing
 from pipeline.fsutil import write_bytes_if_changed
 from pipeline.job import expected_outputs
 from pipeline.fonts import catalogue_digest
 from pipeline.refuse import job_name
+
+# Snakemake writes a message and its line end in two writes: a job's error
+# line could land between them, glued to Snakemake's line (pipeline/console.py).
+whole_messages()
 
 CONTENT_DIR = Path(config.get("content_dir", "content")).resolve()
 BUILD_DIR = Path(config.get("build_dir", "build")).resolve()

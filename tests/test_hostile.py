@@ -753,7 +753,8 @@ def test_a_broken_brief_keeps_its_outputs_and_says_why(kept, listener, slug):
     snake_lines = with_url(kept.by_snakemake.stderr.splitlines(), listener.url)
     for expected in case.expected():
         assert any(matches(expected, line) for line in brief_lines), f"brief build did not say: {expected}"
-        assert any(matches(expected, line) for line in snake_lines), f"snakemake did not say: {expected}"
+        assert any(matches(expected, line) for line in snake_lines), (
+            f"snakemake did not say: {expected}\nits lines naming {slug}: {[x for x in snake_lines if slug in x]}")
 
 
 def test_the_rebuilds_made_no_network_request(kept, listener):
