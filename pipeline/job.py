@@ -78,7 +78,8 @@ def build(brief_dir: Path, out_dir: Path, marker: Path, templates_dir: Path = TE
 
     try:
         work.mkdir(parents=True, exist_ok=True)
-        document, result = stage_brief(brief_dir, stage_dir, templates_dir, cache=Cache(), work_dir=work)
+        document, result = stage_brief(brief_dir, stage_dir, templates_dir, cache=Cache(), work_dir=work,
+                                       on_content_read=settle_garbage_collector)
     except ContentError as exc:
         for problem in exc.problems:
             say(problem.format(relative_to=brief_dir.parent))
@@ -131,7 +132,9 @@ def settle_garbage_collector() -> None:
     A job is one short process: the modules' hundreds of thousands of
     objects live as long as it does, and scanning them again on every full
     collection was pure cost (gc.freeze is meant for this). Measured on a
-    corpus brief: about 0.4 CPU-s of 4.3 (benchmarks/results.md).
+    corpus brief: about 0.4 CPU-s of 4.3 (benchmarks/results.md). Called once
+    the brief has been read and checked: a job that fails on a content
+    mistake does not pay for importing WeasyPrint (about 0.5 s).
     """
     import gc
 
@@ -142,6 +145,12 @@ def settle_garbage_collector() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def collect_garbage_less_often() -> None:
+    """From the job's start: reading the brief allocates many short-lived objects too."""
+    import gc
+
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
 
 
@@ -157,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.parent:
         die_with_parent(args.parent)
-    settle_garbage_collector()
+    collect_garbage_less_often()
     log: list[str] = []
     try:
         status = build(args.brief, args.out, args.marker, args.templates, log)

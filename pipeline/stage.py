@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,12 +57,13 @@ def source_date_epoch(date: str) -> int:
 
 
 def stage_brief(brief_dir: Path, stage_dir: Path, templates_dir: Path = TEMPLATES_DIR, *, cache=None,
-                work_dir: Path | None = None):
+                work_dir: Path | None = None, on_content_read: Callable[[], None] | None = None):
     """Stage every output of the brief in ``brief_dir``; return (document, StageResult).
 
     Raises ContentError for content mistakes (nothing is staged then).
     ``work_dir`` receives the intermediates worth looking at (brief.json, the
-    PDF's HTML pages).
+    PDF's HTML pages). ``on_content_read`` is called once the brief has been
+    read and checked, before any output is made.
     """
     from .content import load_brief
     from .document import build_document
@@ -73,6 +75,8 @@ def stage_brief(brief_dir: Path, stage_dir: Path, templates_dir: Path = TEMPLATE
     with PandocSession() as session:
         brief = load_brief(brief_dir, session=session, cache=cache)
         document = build_document(brief, session, templates_dir)
+        if on_content_read is not None:
+            on_content_read()
         if work_dir is not None:
             write_document(document, work_dir / "brief.json")
         result = StageResult(document.slug, warnings=list(document.warnings))

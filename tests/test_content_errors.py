@@ -585,3 +585,23 @@ def test_a_file_name_that_is_not_utf8_is_an_error_not_a_crash(tmp_path):
     assert errors_of(folder) == [
         "b/sections: error: the file name 'b/sections/caf\\xe9.md' is not UTF-8 text "
         "(rename the file with UTF-8 characters (e.g. convmv -f latin1 -t utf-8))"]
+
+
+def test_the_job_of_a_broken_brief_says_why_without_importing_the_renderers(tmp_path):
+    """A content mistake ends the job before WeasyPrint is imported (about half a second a failed job)."""
+    import subprocess
+    import sys
+
+    folder = make_brief(tmp_path / "content", **with_section("A claim [@no-such-source].\n"))
+    out = tmp_path / "build" / "b"
+    probe = ("import sys\nfrom pipeline.job import main\n"
+             f"status = main(['--brief', {str(folder)!r}, '--out', {str(out)!r}, "
+             f"'--marker', {str(out / '.work' / 'published.json')!r}])\n"
+             "print(status, 'weasyprint' in sys.modules)\n")
+    env = {key: value for key, value in os.environ.items() if key != "BRIEF_JOB_QUIET"}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                            cwd=Path(__file__).parent.parent, timeout=120)
+    assert result.stdout == "1 False\n", result.stderr
+    assert result.stderr == ("b/sections/03-extra.md:5: error: unknown citation id 'no-such-source' (add an entry "
+                             "with id 'no-such-source' to references.yaml)\n")
+    assert not (out / ".work" / "published.json").exists()
