@@ -227,6 +227,8 @@ def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_di
         _end_section_with_the_notes(parts, body, notes_heading)
     fit_tables(body, text_width)
     apply_scripts(parts, document, body_root)  # before the estimate: CJK and Urdu lines are taller
+    if faces:
+        fall_back_from_theme_faces(parts, document, table, Path(fonts_dir), body_root)
     if contents:
         footnotes = _parse(parts[FOOTNOTES]) if FOOTNOTES in parts else None
         endnotes = _parse(parts[ENDNOTES]) if ENDNOTES in parts and back_matter is not None else None
@@ -1602,22 +1604,28 @@ def _font_table_entries(parts: dict[str, bytes], plan: _ScriptPlan) -> None:
             if face.name in present:
                 continue
             present.add(face.name)
-            entry = etree.Element(w("font"), {w("name"): face.name})
-            os2 = _os2(fonts.face_file(face))
-            panose = os2.panose
-            etree.SubElement(entry, w("panose1"), {w("val"): "".join(
-                f"{getattr(panose, field):02X}" for field in (
-                    "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
-                    "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))})
-            etree.SubElement(entry, w("charset"), {w("val"): GROUP_CHARSETS[group]})
-            etree.SubElement(entry, w("family"), {w("val"): "roman" if role == "serif" else "swiss"})
-            etree.SubElement(entry, w("pitch"), {w("val"): "variable"})
-            etree.SubElement(entry, w("sig"), {
-                w("usb0"): f"{os2.ulUnicodeRange1:08X}", w("usb1"): f"{os2.ulUnicodeRange2:08X}",
-                w("usb2"): f"{os2.ulUnicodeRange3:08X}", w("usb3"): f"{os2.ulUnicodeRange4:08X}",
-                w("csb0"): f"{os2.ulCodePageRange1:08X}", w("csb1"): f"{os2.ulCodePageRange2:08X}"})
-            table.append(entry)
+            table.append(_font_entry(face.name, fonts.face_file(face), GROUP_CHARSETS[group], role))
     parts[FONT_TABLE] = _serialize(table)
+
+
+def _font_entry(name: str, font_file: Path, charset: str, role: str) -> etree._Element:
+    """A font-table entry: the face's PANOSE class, character set and Unicode and code-page ranges (from
+    its OS/2 table), for matching and substitution."""
+    entry = etree.Element(w("font"), {w("name"): name})
+    os2 = _os2(font_file)
+    panose = os2.panose
+    etree.SubElement(entry, w("panose1"), {w("val"): "".join(
+        f"{getattr(panose, field):02X}" for field in (
+            "bFamilyType", "bSerifStyle", "bWeight", "bProportion", "bContrast", "bStrokeVariation",
+            "bArmStyle", "bLetterForm", "bMidline", "bXHeight"))})
+    etree.SubElement(entry, w("charset"), {w("val"): charset})
+    etree.SubElement(entry, w("family"), {w("val"): "roman" if role == "serif" else "swiss"})
+    etree.SubElement(entry, w("pitch"), {w("val"): "variable"})
+    etree.SubElement(entry, w("sig"), {
+        w("usb0"): f"{os2.ulUnicodeRange1:08X}", w("usb1"): f"{os2.ulUnicodeRange2:08X}",
+        w("usb2"): f"{os2.ulUnicodeRange3:08X}", w("usb3"): f"{os2.ulUnicodeRange4:08X}",
+        w("csb0"): f"{os2.ulCodePageRange1:08X}", w("csb1"): f"{os2.ulCodePageRange2:08X}"})
+    return entry
 
 
 def _os2(path: Path):
@@ -1855,6 +1863,115 @@ class _HouseFallback:
             if direct is None or direct.find(w("rStyle")) is None:
                 self.used.add(house)
             _split_run(run, pieces, functools.partial(_in_house_face, house=house))
+
+
+def fall_back_from_theme_faces(parts: dict[str, bytes], document, face_table: dict, fonts_dir: Path,
+                               body_root: etree._Element | None = None) -> None:
+    """Characters a theme's font lacks, in the house face of its role, as the PDF's font lists do.
+
+    A theme's body (or heading) font may cover less than the brief uses
+    (an organisation's Latin face without "ł" or "→"). The PDF then draws
+    those characters from the house serif (or sans), and failing that from
+    the house face of the other role; here they become runs of their own
+    naming that face, which is then embedded with them, so that Word and
+    LibreOffice do not pick a face of the reader's machine. Characters of
+    complex and East Asian scripts are left alone: the run's ``w:cs`` and
+    ``w:eastAsia`` faces set them (:func:`apply_scripts`).
+    """
+    roles = {face.family: face.role for face in getattr(document.meta.identity, "fonts", None) or ()}
+    if not roles:
+        return
+    fallback = _ThemeFallback(roles, face_table, fonts_dir)
+    styles = _Styles(parts[STYLES], parts.get(THEME))
+    for name in _text_part_names(parts):
+        root = body_root if name == DOCUMENT and body_root is not None else _parse(parts[name])
+        changed = False
+        for paragraph_style, run in list(_runs_with_paragraph_style(root)):
+            texts = [child for child in run if _local(child) != "rPr"]
+            if len(texts) != 1 or _local(texts[0]) != "t" or not texts[0].text:
+                continue
+            pieces = fallback.pieces(texts[0].text, *styles.face(paragraph_style, run))
+            if pieces:
+                _split_run(run, pieces, _in_face)
+                changed = True
+        if changed and root is not body_root:
+            parts[name] = _serialize(root)
+    if fallback.used:
+        table = _parse(parts[FONT_TABLE])
+        present = {font.get(w("name")) for font in table.findall(w("font"))}
+        for family in sorted(fallback.used - present):
+            table.append(_font_entry(family, fonts_dir / HOUSE_FACES[(family, False, False)], "00",
+                                     HOUSE_ROLES[family]))
+        parts[FONT_TABLE] = _serialize(table)
+
+
+class _ThemeFallback:
+    """Which characters of a run in a theme's face go to which house face (:func:`fall_back_from_theme_faces`).
+
+    ``used``: the house families given characters.
+    """
+
+    def __init__(self, roles: dict[str, str], face_table: dict, fonts_dir: Path):
+        self.roles, self.face_table, self.fonts_dir = roles, face_table, fonts_dir
+        self.cmaps: dict[str, set[int]] = {}
+        self.used: set[str] = set()
+
+    def _cmap(self, file_name: str) -> set[int]:
+        from fontTools.ttLib import TTFont
+
+        if file_name not in self.cmaps:
+            self.cmaps[file_name] = set(TTFont(str(self.fonts_dir / file_name), lazy=True).getBestCmap())
+        return self.cmaps[file_name]
+
+    def _file(self, family: str, bold: bool, italic: bool) -> str | None:
+        """The face's file, or the one a renderer synthesises it from."""
+        for key in ((family, bold, italic), (family, bold, False), (family, False, italic), (family, False, False)):
+            if key in self.face_table:
+                return self.face_table[key]
+        return None
+
+    def _face_for(self, char: str, own: set[int], houses: list[str], bold: bool, italic: bool) -> str | None:
+        import unicodedata
+
+        from . import fonts
+
+        if char.isspace() or unicodedata.category(char) == "Cf" or ord(char) in own \
+                or fonts.script_of(char) in (*COMPLEX_SCRIPTS, *EAST_ASIAN_SCRIPTS):
+            return None
+        for house in houses:
+            file_name = self._file(house, bold, italic)
+            if file_name and ord(char) in self._cmap(file_name):
+                return house
+        return None
+
+    def pieces(self, text: str, family: str | None, bold: bool, italic: bool) -> list[tuple[str, str | None]]:
+        """``text`` cut where its face changes, each piece with its house family (None: the theme's own);
+        empty when the theme's face has every character."""
+        own_file = self._file(family, bold, italic) if family in self.roles else None
+        if own_file is None:
+            return []
+        role = self.roles[family]
+        houses = [HOUSE_FACES_BY_ROLE[role], HOUSE_FACES_BY_ROLE["sans" if role == "serif" else "serif"]]
+        own = self._cmap(own_file)
+        keys = [self._face_for(char, own, houses, bold, italic) for char in text]
+        if not any(keys):
+            return []
+        self.used.update(key for key in keys if key)
+        pieces, start = [], 0
+        for index in range(1, len(text) + 1):
+            if index == len(text) or keys[index] != keys[start]:
+                pieces.append((text[start:index], keys[start]))
+                start = index
+        return pieces
+
+
+def _in_face(properties: etree._Element, family: str | None) -> None:
+    """A piece of a split run in ``family`` (its Latin and other non-complex, non-East-Asian text)."""
+    if family is None:
+        return
+    fonts = _put(properties, "rFonts", RPR_ORDER, ascii=family, hAnsi=family)
+    for theme_slot in ("asciiTheme", "hAnsiTheme"):
+        fonts.attrib.pop(w(theme_slot), None)
 
 
 def _in_house_face(properties: etree._Element, lacking: bool, *, house: str) -> None:

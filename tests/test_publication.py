@@ -236,6 +236,80 @@ def test_a_theme_s_fonts_set_the_text_in_every_format(tmp_path):
     assert "embedRegular" in embedded["Noto Serif"] and "embedRegular" in embedded["Noto Sans"], embedded
 
 
+def _western_fonts(folder: Path) -> None:
+    """Noto Serif and Noto Sans cut to Western European text (Latin-1, general punctuation, the euro) and
+    renamed Western Serif and Western Sans: an organisation's font that lacks "ł", "→" and "≥"."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    folder.mkdir()
+    unicodes = [*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0x2010, 0x2027), 0x20AC]
+    for name in ("NotoSerif-Regular.ttf", "NotoSerif-Bold.ttf", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"):
+        font = TTFont(NOTO / name)
+        options = subset.Options()
+        options.name_IDs, options.layout_features, options.notdef_outline = ["*"], ["*"], True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=unicodes)
+        subsetter.subset(font)
+        for record in font["name"].names:
+            if record.nameID in (1, 3, 4, 6, 16):
+                record.string = record.toUnicode().replace("Noto", "Western")
+        font.save(folder / name.replace("Noto", "Western"))
+
+
+@pytest.mark.libreoffice
+def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_in_the_pdf(tmp_path):
+    """Word and LibreOffice would take such characters from a font of the reader's machine (DejaVu Sans
+    here, before): the DOCX names the house face for them, as the PDF's font lists do, and embeds it."""
+    from pdfpages import glyphs
+    from test_docx_scripts import convert_without_system_fonts, embedded_fonts
+
+    from pipeline.stage import stage_brief
+
+    content = _themed_collection(tmp_path)
+    theme = content / "_themes" / "harbour"
+    _western_fonts(theme / "fonts")
+    with open(theme / "theme.yaml", "a", encoding="utf-8") as yaml_file:
+        yaml_file.write("fonts:\n  body: [fonts/WesternSerif-Regular.ttf, fonts/WesternSerif-Bold.ttf]\n"
+                        "  headings: [fonts/WesternSans-Regular.ttf, fonts/WesternSans-Bold.ttf]\n")
+    section = content / "mini" / "sections" / "01-costs.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nThe ferry to Łódź costs more than 5 € → a rise "
+                       "of ≥ 3 %, says **Paweł Ślusarczyk**.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _document, result = stage_brief(content / "mini", out, work_dir=out)
+    assert result.errors == []
+    docx = out / "mini-long.docx"
+
+    paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "Łódź" in "".join(p.itertext()))
+    runs = [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"),
+             run.find(f"{W}rPr/{W}b") is not None) for run in paragraph.iter(f"{W}r")]
+    in_house = [(text, bold) for text, fonts, bold in runs
+                if fonts is not None and fonts.get(f"{W}ascii") == fonts.get(f"{W}hAnsi") == "EB Garamond"]
+    assert in_house == [("Ł", False), ("ź", False), ("→", False), ("≥", False), ("ł", True), ("Ś", True)]
+    assert "".join(text for text, _, _ in runs).startswith("The ferry to Łódź costs more than 5 € → a rise of ≥ 3")
+    assert all(fonts is None for text, fonts, _ in runs if text in ("ód", " costs more than 5 € ", "Pawe"))
+    embedded = embedded_fonts(docx)
+    for bold, characters in ((False, "Łź→≥"), (True, "łŚ")):
+        cmap = embedded[("EB Garamond", bold)].getBestCmap()
+        assert all(ord(c) in cmap for c in characters), (bold, characters)
+    assert not any(ord(c) in embedded[("Western Serif", False)].getBestCmap() for c in "Łź→≥")
+
+    # the PDF draws the same characters from the same faces
+    with pymupdf.open(out / "mini-long.pdf") as pdf:
+        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
+                 for line in block.get("lines", []) for span in line["spans"]]
+    for character, face in (("Ł", "EB-Garamond"), ("→", "EB-Garamond"), ("Ś", "EB-Garamond-Semi-Bold")):
+        assert any(character in text and font == face for font, text in spans), (character, face)
+
+    # and LibreOffice, with no font of its own but DejaVu, draws them from the embedded faces
+    (tmp_path / "lo").mkdir()
+    (pdf,) = convert_without_system_fonts([docx], tmp_path / "lo")
+    drawn = {character: font for _, character, glyph, font in glyphs(pdf) if character in "Łź→≥łŚ"}
+    assert drawn == {"Ł": "EBGaramond-Regular", "ź": "EBGaramond-Regular", "→": "EBGaramond-Regular",
+                     "≥": "EBGaramond-Regular", "ł": "EBGaramond-SemiBold", "Ś": "EBGaramond-SemiBold"}, drawn
+    assert not any(font.startswith("DejaVu") for *_, font in glyphs(pdf))
+
+
 # -- the built publication fixture -------------------------------------------------------------------
 
 def test_pdf_numbers_figures_and_tables_and_links_the_cross_references(corpus):
