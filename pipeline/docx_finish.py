@@ -227,8 +227,7 @@ def finish_parts(parts: dict[str, bytes], document, *, fonts_dir: Path, cache_di
         _end_section_with_the_notes(parts, body, notes_heading)
     fit_tables(body, text_width)
     apply_scripts(parts, document, body_root)  # before the estimate: CJK and Urdu lines are taller
-    if faces:
-        fall_back_from_theme_faces(parts, document, table, Path(fonts_dir), body_root)
+    fall_back_to_house_faces(parts, document, table, Path(fonts_dir), body_root)
     if contents:
         footnotes = _parse(parts[FOOTNOTES]) if FOOTNOTES in parts else None
         endnotes = _parse(parts[ENDNOTES]) if ENDNOTES in parts and back_matter is not None else None
@@ -1865,23 +1864,23 @@ class _HouseFallback:
             _split_run(run, pieces, functools.partial(_in_house_face, house=house))
 
 
-def fall_back_from_theme_faces(parts: dict[str, bytes], document, face_table: dict, fonts_dir: Path,
-                               body_root: etree._Element | None = None) -> None:
-    """Characters a theme's font lacks, in the house face of its role, as the PDF's font lists do.
+def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict, fonts_dir: Path,
+                             body_root: etree._Element | None = None) -> None:
+    """Characters a run's face lacks, in the house face that has them, as the PDF's font lists do.
 
     A theme's body (or heading) font may cover less than the brief uses
-    (an organisation's Latin face without "ł" or "→"). The PDF then draws
-    those characters from the house serif (or sans), and failing that from
-    the house face of the other role; here they become runs of their own
-    naming that face, which is then embedded with them, so that Word and
-    LibreOffice do not pick a face of the reader's machine. Characters of
-    complex and East Asian scripts are left alone: the run's ``w:cs`` and
-    ``w:eastAsia`` faces set them (:func:`apply_scripts`).
+    (an organisation's Latin face without "ł" or "→"), and EB Garamond has
+    no "✓" or "●". The PDF then draws those characters from the house face
+    of the same role, and failing that from the other role's faces, the
+    theme's then the house's (Inter has them); here they become runs of their own naming that
+    face, which is then embedded with them, so that Word and LibreOffice do
+    not pick a face of the reader's machine. Characters of complex and East
+    Asian scripts are left alone: the run's ``w:cs`` and ``w:eastAsia`` faces
+    set them (:func:`apply_scripts`).
     """
-    roles = {face.family: face.role for face in getattr(document.meta.identity, "fonts", None) or ()}
-    if not roles:
-        return
-    fallback = _ThemeFallback(roles, face_table, fonts_dir)
+    roles = {**HOUSE_ROLES,
+             **{face.family: face.role for face in getattr(document.meta.identity, "fonts", None) or ()}}
+    fallback = _HouseFaceFallback(roles, face_table, fonts_dir)
     styles = _Styles(parts[STYLES], parts.get(THEME))
     for name in _text_part_names(parts):
         root = body_root if name == DOCUMENT and body_root is not None else _parse(parts[name])
@@ -1905,14 +1904,19 @@ def fall_back_from_theme_faces(parts: dict[str, bytes], document, face_table: di
         parts[FONT_TABLE] = _serialize(table)
 
 
-class _ThemeFallback:
-    """Which characters of a run in a theme's face go to which house face (:func:`fall_back_from_theme_faces`).
+class _HouseFaceFallback:
+    """Which characters of a run in a house or theme face go to which other face
+    (:func:`fall_back_to_house_faces`).
 
-    ``used``: the house families given characters.
+    ``used``: the families given characters.
     """
 
     def __init__(self, roles: dict[str, str], face_table: dict, fonts_dir: Path):
         self.roles, self.face_table, self.fonts_dir = roles, face_table, fonts_dir
+        self.theme_families: dict[str, list[str]] = {}
+        for family, role in roles.items():
+            if family not in HOUSE_ROLES:
+                self.theme_families.setdefault(role, []).append(family)
         self.cmaps: dict[str, set[int]] = {}
         self.used: set[str] = set()
 
@@ -1930,7 +1934,7 @@ class _ThemeFallback:
                 return self.face_table[key]
         return None
 
-    def _face_for(self, char: str, own: set[int], houses: list[str], bold: bool, italic: bool) -> str | None:
+    def _face_for(self, char: str, own: set[int], candidates: list[str], bold: bool, italic: bool) -> str | None:
         import unicodedata
 
         from . import fonts
@@ -1938,22 +1942,25 @@ class _ThemeFallback:
         if char.isspace() or unicodedata.category(char) == "Cf" or ord(char) in own \
                 or fonts.script_of(char) in (*COMPLEX_SCRIPTS, *EAST_ASIAN_SCRIPTS):
             return None
-        for house in houses:
-            file_name = self._file(house, bold, italic)
+        for family in candidates:
+            file_name = self._file(family, bold, italic)
             if file_name and ord(char) in self._cmap(file_name):
-                return house
+                return family
         return None
 
     def pieces(self, text: str, family: str | None, bold: bool, italic: bool) -> list[tuple[str, str | None]]:
-        """``text`` cut where its face changes, each piece with its house family (None: the theme's own);
-        empty when the theme's face has every character."""
+        """``text`` cut where its face changes, each piece with its house family (None: the run's own face);
+        empty when the run's face has every character."""
         own_file = self._file(family, bold, italic) if family in self.roles else None
         if own_file is None:
             return []
         role = self.roles[family]
-        houses = [HOUSE_FACES_BY_ROLE[role], HOUSE_FACES_BY_ROLE["sans" if role == "serif" else "serif"]]
+        other = "sans" if role == "serif" else "serif"
+        # the PDF's order (fonts.stacks): the house face of the role, then the other role's faces, the
+        # theme's first
+        candidates = [HOUSE_FACES_BY_ROLE[role], *self.theme_families.get(other, []), HOUSE_FACES_BY_ROLE[other]]
         own = self._cmap(own_file)
-        keys = [self._face_for(char, own, houses, bold, italic) for char in text]
+        keys = [self._face_for(char, own, candidates, bold, italic) for char in text]
         if not any(keys):
             return []
         self.used.update(key for key in keys if key)

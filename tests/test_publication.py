@@ -310,6 +310,34 @@ def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_
     assert not any(font.startswith("DejaVu") for *_, font in glyphs(pdf))
 
 
+def test_characters_eb_garamond_lacks_are_set_in_inter_in_the_docx_as_in_the_pdf(tmp_path):
+    from test_docx_scripts import embedded_fonts
+
+    from pipeline.stage import stage_brief
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "mini", content / "mini")
+    section = content / "mini" / "sections" / "01-costs.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nTendering: ✓ cheaper, ● one bidder.\n",
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    _document, result = stage_brief(content / "mini", out, work_dir=out)
+    assert result.errors == []
+    docx = out / "mini-long.docx"
+    paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "Tendering:" in "".join(p.itertext()))
+    runs = [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"))
+            for run in paragraph.iter(f"{W}r")]
+    assert [(text, fonts.get(f"{W}ascii")) for text, fonts in runs if fonts is not None] == [("✓", "Inter"),
+                                                                                             ("●", "Inter")]
+    assert "".join(text for text, _ in runs) == "Tendering: ✓ cheaper, ● one bidder."
+    cmap = embedded_fonts(docx)[("Inter", False)].getBestCmap()
+    assert ord("✓") in cmap and ord("●") in cmap
+    with pymupdf.open(out / "mini-long.pdf") as pdf:
+        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
+                 for line in block.get("lines", []) for span in line["spans"]]
+    assert any("✓" in text and font == "Inter" for font, text in spans), [s for s in spans if "✓" in s[1]]
+
+
 # -- the built publication fixture -------------------------------------------------------------------
 
 def test_pdf_numbers_figures_and_tables_and_links_the_cross_references(corpus):
