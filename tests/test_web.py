@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -338,6 +339,51 @@ def test_every_character_is_drawn_by_the_editions_own_fonts(corpus, chromium, sl
         finally:
             page.close()
     assert used and all(kinds == {"custom"} for kinds in used.values()), used
+
+
+# The lines of a paragraph, as Chromium laid them out: the right edge of each line's last character, against
+# the right edge of the paragraph's content box (in px).
+LINE_ENDS_JS = """(selector) => [...document.querySelectorAll(selector)].map((p) => {
+  const box = p.getBoundingClientRect(), style = getComputedStyle(p);
+  const right = box.right - parseFloat(style.paddingRight);
+  const lines = [];
+  const walker = document.createTreeWalker(p, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      for (const rect of range.getClientRects()) {
+        if (rect.width === 0) continue;
+        const line = lines.find((l) => Math.abs(l.bottom - rect.bottom) < 8);  // a citation sits a little lower
+        if (line) line.end = Math.max(line.end, rect.right); else lines.push({bottom: rect.bottom, end: rect.right});
+      }
+    }
+  }
+  return {text: p.textContent.slice(0, 30), gaps: lines.slice(0, -1).map((l) => right - l.end)};
+})"""
+
+
+@pytest.mark.parametrize("slug", ["chinese", "japanese"])
+def test_chinese_and_japanese_lines_end_flush_in_the_epub_and_the_web_edition(corpus, chromium, slug, tmp_path):
+    """Lines break between any two characters; a citation and its neighbours cannot be parted, and ended the
+    line before them early, leaving a gap of up to five characters (justified, as in the PDF)."""
+    with zipfile.ZipFile(corpus.file(slug, "long", "epub")) as epub:
+        epub.extractall(tmp_path / "epub")
+    pages = [(path.as_uri(), "section p") for path in sorted((tmp_path / "epub" / "EPUB" / "text").glob("*.xhtml"))]
+    with Site(corpus.build / slug / "web") as site:
+        pages.append((site.url + "index.html", "main section p"))
+        lines = 0
+        for url, selector in pages:
+            page, _ = open_page(chromium, url, viewport={"width": 420, "height": 800})
+            try:
+                paragraphs = page.evaluate(LINE_ENDS_JS, selector)
+            finally:
+                page.close()
+            for paragraph in paragraphs:
+                assert all(gap < 1.5 for gap in paragraph["gaps"]), (url, paragraph)
+                lines += len(paragraph["gaps"])
+    assert lines > 20
 
 
 @pytest.mark.parametrize(("slug", "name"), [(SAMPLE, "index.html"), (SAMPLE, "short.html"),
