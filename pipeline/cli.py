@@ -79,6 +79,7 @@ def short_overrun(document, folder: Path, session) -> str | None:
     page = page_html(document, "short", folder, TEMPLATES_DIR, session)
     theme_dir = theme_folder_of(folder, document.meta.identity.theme)
     pages = count_pages(page, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts,
+                        language=document.meta.language,
                         theme_dir=theme_dir, theme_fonts=theme_faces(document.meta.identity, theme_dir))
     limit = document.meta.short_max_pages
     if pages <= limit:

@@ -228,15 +228,25 @@ def choose(text: str, language: str, theme: list[Face] | tuple = ()) -> tuple[li
     return scripts, leftover
 
 
-def stacks(faces: list[Face], scripts: list[str]) -> dict[str, list[str]]:
+def own_script(language: str) -> str | None:
+    """The font group of a language's own script (None for Latin, Greek and Cyrillic: the house faces)."""
+    own = scripts_needed("", language)
+    return own[0] if own else None
+
+
+def stacks(faces: list[Face], scripts: list[str], language: str) -> dict[str, list[str]]:
     """CSS font-family lists for text ("serif") and headings ("sans").
 
-    A brief in a non-Latin script puts its script's face first, so that
-    punctuation and digits in its text come from the same face (EB Garamond
-    would otherwise give Chinese text Latin quotation marks); the house face
-    follows, then the other scripts, then the symbol faces.
+    A brief in a non-Latin script (``language``'s own) puts its script's face
+    first, so that punctuation and digits in its text come from the same face
+    (EB Garamond would otherwise give Chinese text Latin quotation marks); the
+    house face follows, then the other scripts, then the symbol faces. The
+    other scripts of ``scripts`` (a Chinese word or a check mark in an English
+    brief) never go first: their faces have Latin letters too, and would set
+    the whole text.
     """
-    primary = set(SCRIPTS[scripts[0]]) if scripts else set()
+    own = own_script(language)
+    primary = set(SCRIPTS[own]) if own in scripts else set()
     fallbacks = {face.css_family for face in SCRIPTS["symbols"]}
 
     def ordered(role: str) -> list[Face]:

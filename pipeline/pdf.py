@@ -49,12 +49,12 @@ def confined_fetcher(roots: dict[str, Path]):
 
 
 def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = (),
-           theme_dir: Path | None = None, theme_fonts: list | tuple = ()):
+           language: str = "en", theme_dir: Path | None = None, theme_fonts: list | tuple = ()):
     """WeasyPrint's laid-out document of the HTML ``page`` with the house stylesheet.
 
     ``scripts`` are the brief's font groups beyond the house faces
     (:mod:`pipeline.fonts`): their @font-face rules join the style sheet and
-    the text and heading font lists name them. ``theme_dir`` is the brief's
+    the text and heading font lists name them (``language``'s own first). ``theme_dir`` is the brief's
     theme folder: its files (the logo) are served as ``_theme/...`` of the
     brief, and its ``templates/css/brief.css`` replaces the project's.
     """
@@ -70,7 +70,7 @@ def layout(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str
     faces = fonts.faces_for(list(scripts), theme_fonts)
     sheet = find_template("css/brief.css", templates_dir, theme_dir / "templates" if theme_dir else None)
     css = fonts.pdf_fonts_css(list(scripts), theme_fonts) + fonts.with_stacks(sheet.read_text(encoding="utf-8"),
-                                                                  fonts.stacks(faces, list(scripts)))
+                                                                  fonts.stacks(faces, list(scripts), language))
     key = (css, tuple((prefix, str(Path(folder).resolve())) for prefix, folder in roots.items()))
     if key not in _STYLESHEETS:
         fetcher = confined_fetcher(roots)
@@ -93,15 +93,16 @@ _STYLESHEETS: dict = {}
 
 
 def render_pdf(page: str, pdf_path: Path, *, brief_dir: Path, templates_dir: Path,
-               max_pages: int | None = None, scripts: list[str] | tuple = (), theme_dir: Path | None = None,
-               identifiers: dict[str, str] | None = None, theme_fonts: list | tuple = ()) -> int:
+               max_pages: int | None = None, scripts: list[str] | tuple = (), language: str = "en",
+               theme_dir: Path | None = None, identifiers: dict[str, str] | None = None,
+               theme_fonts: list | tuple = ()) -> int:
     """Write ``pdf_path`` from the HTML ``page``; return the page count.
 
     With ``max_pages`` set, a longer document raises PageLimitError and
     nothing is written.
     """
-    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts, theme_dir=theme_dir,
-                      theme_fonts=theme_fonts)
+    document = layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts, language=language,
+                      theme_dir=theme_dir, theme_fonts=theme_fonts)
     pages = len(document.pages)
     if max_pages is not None and pages > max_pages:
         raise PageLimitError(pdf_path, pages, max_pages)
@@ -144,9 +145,9 @@ def _add_identifiers(metadata, identifiers: dict[str, str]) -> None:
 
 
 def count_pages(page: str, *, brief_dir: Path, templates_dir: Path, scripts: list[str] | tuple = (),
-                theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> int:
+                language: str = "en", theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> int:
     """The number of pages ``page`` lays out to (nothing is written)."""
-    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts,
+    return len(layout(page, brief_dir=brief_dir, templates_dir=templates_dir, scripts=scripts, language=language,
                       theme_dir=theme_dir, theme_fonts=theme_fonts).pages)
 
 
@@ -154,8 +155,9 @@ ELLIPSIS = "\u2026"
 
 
 def fit_running_head(title: str, organization: str, *, variant: str, page_size: str, direction: str,
-                     templates_dir: Path, scripts: list[str] | tuple = (), brief_dir: Path | None = None,
-                     theme_dir: Path | None = None, theme_fonts: list | tuple = ()) -> tuple[str, str]:
+                     templates_dir: Path, scripts: list[str] | tuple = (), language: str = "en",
+                     brief_dir: Path | None = None, theme_dir: Path | None = None,
+                     theme_fonts: list | tuple = ()) -> tuple[str, str]:
     """The running head's title and organisation, each cut at a word with an ellipsis to fit one line.
 
     WeasyPrint neither wraps nor clips a page-margin box's text as a
@@ -169,7 +171,7 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
     from .render import page_furniture_css
 
     probe_font = fonts.with_stacks("var(--sans)", fonts.stacks(fonts.faces_for(list(scripts), theme_fonts),
-                                                              list(scripts)))
+                                                              list(scripts), language))
     candidates = {"title": _shortened(title), "organization": _shortened(organization)}
     probes = "".join(f'<p class="probe"><span class="probe-{key}" data-index="{index}">{escape(text)}</span></p>'
                      for key, texts in candidates.items() for index, text in enumerate(texts))
@@ -182,7 +184,7 @@ def fit_running_head(title: str, organization: str, *, variant: str, page_size: 
             f'<main>{probes}</main></body></html>')
     # the brief's own folder when known: the probe then shares the style sheet the pages are laid out with
     document = layout(page, brief_dir=brief_dir or templates_dir, templates_dir=templates_dir, scripts=scripts,
-                      theme_dir=theme_dir, theme_fonts=theme_fonts)
+                      language=language, theme_dir=theme_dir, theme_fonts=theme_fonts)
     widths = {"title": 0.0, "organization": 0.0}
     fitted = {"title": [], "organization": []}
     for box in _descendants(document.pages[1]._page_box):

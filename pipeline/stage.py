@@ -115,6 +115,7 @@ def _stage_variant(document, variant: str, brief_dir: Path, stage_dir: Path, tem
     try:
         result.pages[names["pdf"]] = render_pdf(page, pdf, brief_dir=brief_dir, templates_dir=templates_dir,
                                                 max_pages=limit, scripts=document.meta.scripts,
+                                                language=document.meta.language,
                                                 theme_dir=theme_dir, identifiers=identifiers_of(document),
                                                 theme_fonts=fonts.theme_faces(document.meta.identity, theme_dir))
     except PageLimitError as exc:
@@ -188,6 +189,7 @@ def running_head(document, variant: str, templates_dir: Path, theme_dir: Path | 
 
     return fit_running_head(title, organization, variant=variant, page_size=meta.page_size,
                             direction=meta.direction, templates_dir=templates_dir, scripts=meta.scripts,
+                            language=meta.language,
                             brief_dir=brief_dir, theme_dir=theme_dir, theme_fonts=theme_faces(meta.identity, theme_dir))
 
 

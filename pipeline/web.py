@@ -237,7 +237,7 @@ def _style_sheet(document, brief_dir: Path, templates_dir: Path, bodies) -> tupl
         font_files[names[face]] = data
     css = fonts.font_face_css(faces, lambda face: names[face]).replace("; }", "; font-display: swap; }")
     css += fonts.with_stacks((templates_dir / "css" / "web.css").read_text(encoding="utf-8"),
-                             fonts.stacks(faces, scripts))
+                             fonts.stacks(faces, scripts, document.meta.language))
     css += identity_css(document)  # after web.css's own :root, so that it wins
     data = css.encode("utf-8")
     return hashed_name("style.css", data), data, font_files

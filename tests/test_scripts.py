@@ -57,13 +57,46 @@ def test_a_character_no_font_draws_is_reported():
 
 def test_the_brief_s_script_leads_its_font_lists_and_every_face_closes_them():
     scripts = ["arabic"]
-    stacks = fonts.stacks(fonts.faces_for(scripts), scripts)
+    stacks = fonts.stacks(fonts.faces_for(scripts), scripts, "ar")
     assert stacks["serif"][:2] == ["Brief Naskh Serif", "EB Garamond"]
     assert stacks["sans"][:2] == ["Brief Naskh Sans", "Inter"]
     # a character only one role's face has is still drawn by the catalogue in the other role
     assert set(stacks["serif"]) == set(stacks["sans"])
     css = fonts.with_stacks("h1 { font: 600 1em/1 var(--sans); }", stacks)
     assert css == 'h1 { font: 600 1em/1 "Brief Naskh Sans", "Inter", "Brief Naskh Serif", "EB Garamond", sans-serif; }'
+
+
+@pytest.mark.parametrize("language,first", [("en", "EB Garamond"), ("ko", "Brief CJK KR Serif")])
+def test_only_the_brief_s_own_script_leads_the_font_lists(language, first):
+    """A Korean word and a check box in an English brief add their faces behind the house ones; those faces
+    have Latin letters too, and in front they set the whole text (the PDF's, the EPUB's, the web edition's)."""
+    scripts, _ = fonts.choose("Ferries ☐ 버스", language)
+    assert set(scripts) == {"cjk-kr", "symbols"}
+    stacks = fonts.stacks(fonts.faces_for(scripts), scripts, language)
+    assert stacks["serif"][0] == first
+    assert stacks["sans"][0] == ("Inter" if language == "en" else "Brief CJK KR Sans")
+
+
+def test_a_check_box_and_a_korean_word_leave_an_english_brief_s_text_in_the_house_faces(tmp_path):
+    from briefmaker import make_brief, section
+
+    from pipeline.content import load_brief
+    from pipeline.document import build_document
+    from pipeline.pandoc import PandocSession
+    from pipeline.pdf import render_pdf
+    from pipeline.stage import TEMPLATES_DIR, page_html
+
+    folder = make_brief(tmp_path, sections={"01-a.md": section("Options", "Tendering ☐ was the bus (버스) route.\n")})
+    pdf = tmp_path / "b-long.pdf"
+    with PandocSession() as session:
+        document = build_document(load_brief(folder, session=session), session, TEMPLATES_DIR)
+        page = page_html(document, "long", folder, TEMPLATES_DIR, session)
+    render_pdf(page, pdf, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts,
+               language=document.meta.language)
+    drawn = [(character, font) for _, character, glyph, font in glyphs(pdf) if not character.isspace()]
+    latin = {font for character, font in drawn if character.isascii() and character.isalpha()}
+    assert latin and all(font.startswith(("EB-Garamond", "Inter")) for font in latin), latin
+    assert {font for character, font in drawn if character in "☐버스"} <= {"Brief-Symbols-2,", "Brief-CJK-KR-Serif"}
 
 
 def test_a_subset_keeps_the_text_s_characters_and_is_the_same_each_time():
@@ -264,7 +297,8 @@ def test_a_brief_in_every_supported_script_draws_every_glyph(tmp_path):
         document = build_document(load_brief(folder, session=session), session, TEMPLATES_DIR)
         page = page_html(document, "long", folder, TEMPLATES_DIR, session)
     assert set(document.meta.scripts) >= {"hebrew", "devanagari", "thai", "cjk-kr", "arabic"}
-    render_pdf(page, pdf, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts)
+    render_pdf(page, pdf, brief_dir=folder, templates_dir=TEMPLATES_DIR, scripts=document.meta.scripts,
+               language=document.meta.language)
     missing = [(char, font) for _, char, glyph, font in glyphs(pdf) if glyph == 0]
     assert not missing, missing[:10]
     names = {font["name"].split("+")[-1] for font in pdf_fonts(pdf)}
