@@ -1761,12 +1761,7 @@ def _emphasis_runs(root: etree._Element, plan: _ScriptPlan) -> None:
             keys = [fonts.script_of(character) in EAST_ASIAN_SCRIPTS for character in text]
             if not any(keys):
                 continue
-            pieces, start = [], 0
-            for index in range(1, len(text) + 1):
-                if index == len(text) or keys[index] != keys[start]:
-                    pieces.append((text[start:index], keys[start]))
-                    start = index
-            _split_run(run, pieces, _upright_bold)
+            _split_run(run, _runs_of_keys(text, keys), _upright_bold)
 
 
 def _bullets_in_house_face(parts: dict[str, bytes]) -> None:
@@ -1854,11 +1849,7 @@ class _HouseFallback:
             missing = [not (c.isspace() or unicodedata.category(c) == "Cf" or ord(c) in cmap) for c in text]
             if not any(missing):
                 continue
-            pieces, start = [], 0
-            for index in range(1, len(text) + 1):
-                if index == len(text) or missing[index] != missing[start]:
-                    pieces.append((text[start:index], missing[start]))
-                    start = index
+            pieces = _runs_of_keys(text, missing)
             if direct is None or direct.find(w("rStyle")) is None:
                 self.used.add(house)
             _split_run(run, pieces, functools.partial(_in_house_face, house=house))
@@ -1872,14 +1863,19 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
     (an organisation's Latin face without "ł" or "→"), and EB Garamond has
     no "✓" or "●". The PDF then draws those characters from the house face
     of the same role, and failing that from the other role's faces, the
-    theme's then the house's (Inter has them); here they become runs of their own naming that
-    face, which is then embedded with them, so that Word and LibreOffice do
-    not pick a face of the reader's machine. Characters of complex and East
-    Asian scripts are left alone: the run's ``w:cs`` and ``w:eastAsia`` faces
-    set them (:func:`apply_scripts`).
+    theme's then the house's (Inter has them); here they become runs of
+    their own naming that face (in ``w:cs`` too when the run is complex
+    script), which is then embedded with them, so that Word and LibreOffice
+    do not pick a face of the reader's machine. A letter and its combining
+    marks move together. Characters of complex and East Asian scripts are
+    left alone: the run's ``w:cs`` and ``w:eastAsia`` faces set them
+    (:func:`apply_scripts`). Unlike the PDF, the DOCX does not fall back to
+    the Noto faces for more Latin and for symbols (∑, ☐): a character neither
+    house face has stays in the run's face.
     """
-    roles = {**HOUSE_ROLES,
-             **{face.family: face.role for face in getattr(document.meta.identity, "fonts", None) or ()}}
+    roles: dict[str, set[str]] = {family: {role} for family, role in HOUSE_ROLES.items()}
+    for face in getattr(document.meta.identity, "fonts", None) or ():
+        roles.setdefault(face.family, set()).add(face.role)
     fallback = _HouseFaceFallback(roles, face_table, fonts_dir)
     styles = _Styles(parts[STYLES], parts.get(THEME))
     for name in _text_part_names(parts):
@@ -1889,7 +1885,17 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
             texts = [child for child in run if _local(child) != "rPr"]
             if len(texts) != 1 or _local(texts[0]) != "t" or not texts[0].text:
                 continue
-            pieces = fallback.pieces(texts[0].text, *styles.face(paragraph_style, run))
+            family, bold, italic = styles.face(paragraph_style, run)
+            if family not in roles:
+                continue
+            # a theme family in both roles: the role of the run's style in the house reference document
+            if len(roles[family]) == 1:
+                (role,) = roles[family]
+            else:
+                house_styles = _house_styles(fonts_dir)
+                role = HOUSE_ROLES.get(house_styles.face(paragraph_style, run)[0], "serif") if house_styles \
+                    else "serif"
+            pieces = fallback.pieces(texts[0].text, family, role, bold, italic)
             if pieces:
                 _split_run(run, pieces, _in_face)
                 changed = True
@@ -1904,6 +1910,44 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
         parts[FONT_TABLE] = _serialize(table)
 
 
+@functools.cache
+def _house_styles(fonts_dir: Path) -> _Styles | None:
+    """The styles of the project's reference document (templates/docx), which name the house families."""
+    import zipfile
+
+    try:
+        parts = read_docx_parts(fonts_dir.parent / "docx" / "reference.docx")
+        return _Styles(parts[STYLES], parts.get(THEME))
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def _runs_of_keys(text: str, keys: list) -> list[tuple[str, object]]:
+    """``text`` cut where the key of its characters (``keys``, one each) changes: (piece, key) pairs."""
+    pieces, start = [], 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or keys[index] != keys[start]:
+            pieces.append((text[start:index], keys[start]))
+            start = index
+    return pieces
+
+
+def _clusters(text: str) -> list[str]:
+    """``text`` as characters with the combining marks, variation selectors and joined characters that
+    follow them (what a renderer draws from one face)."""
+    import unicodedata
+
+    clusters: list[str] = []
+    for char in text:
+        joins = clusters and (unicodedata.category(char) in ("Mn", "Mc", "Me") or "\ufe00" <= char <= "\ufe0f"
+                              or char == "\u200d" or clusters[-1].endswith("\u200d"))
+        if joins:
+            clusters[-1] += char
+        else:
+            clusters.append(char)
+    return clusters
+
+
 class _HouseFaceFallback:
     """Which characters of a run in a house or theme face go to which other face
     (:func:`fall_back_to_house_faces`).
@@ -1911,12 +1955,13 @@ class _HouseFaceFallback:
     ``used``: the families given characters.
     """
 
-    def __init__(self, roles: dict[str, str], face_table: dict, fonts_dir: Path):
-        self.roles, self.face_table, self.fonts_dir = roles, face_table, fonts_dir
+    def __init__(self, roles: dict[str, set[str]], face_table: dict, fonts_dir: Path):
+        self.face_table, self.fonts_dir = face_table, fonts_dir
         self.theme_families: dict[str, list[str]] = {}
-        for family, role in roles.items():
+        for family, family_roles in roles.items():
             if family not in HOUSE_ROLES:
-                self.theme_families.setdefault(role, []).append(family)
+                for role in sorted(family_roles):
+                    self.theme_families.setdefault(role, []).append(family)
         self.cmaps: dict[str, set[int]] = {}
         self.used: set[str] = set()
 
@@ -1934,51 +1979,54 @@ class _HouseFaceFallback:
                 return self.face_table[key]
         return None
 
-    def _face_for(self, char: str, own: set[int], candidates: list[str], bold: bool, italic: bool) -> str | None:
+    def _face_for(self, cluster: str, own: set[int], candidates: list[str], bold: bool, italic: bool) -> str | None:
         import unicodedata
 
         from . import fonts
 
-        if char.isspace() or unicodedata.category(char) == "Cf" or ord(char) in own \
-                or fonts.script_of(char) in (*COMPLEX_SCRIPTS, *EAST_ASIAN_SCRIPTS):
+        needed = [ord(char) for char in cluster if not (
+            char.isspace() or unicodedata.category(char) == "Cf" or "\ufe00" <= char <= "\ufe0f"
+            or fonts.script_of(char) in (*COMPLEX_SCRIPTS, *EAST_ASIAN_SCRIPTS))]
+        if not needed or all(code in own for code in needed):
             return None
         for family in candidates:
             file_name = self._file(family, bold, italic)
-            if file_name and ord(char) in self._cmap(file_name):
+            if file_name and all(code in self._cmap(file_name) for code in needed):
                 return family
         return None
 
-    def pieces(self, text: str, family: str | None, bold: bool, italic: bool) -> list[tuple[str, str | None]]:
-        """``text`` cut where its face changes, each piece with its house family (None: the run's own face);
-        empty when the run's face has every character."""
-        own_file = self._file(family, bold, italic) if family in self.roles else None
+    def pieces(self, text: str, family: str, role: str, bold: bool, italic: bool) -> list[tuple[str, str | None]]:
+        """``text`` (in ``family``, a face of ``role``) cut where its face changes, each piece with its
+        family (None: the run's own face); empty when the run's face has every character."""
+        own_file = self._file(family, bold, italic)
         if own_file is None:
             return []
-        role = self.roles[family]
         other = "sans" if role == "serif" else "serif"
         # the PDF's order (fonts.stacks): the house face of the role, then the other role's faces, the
         # theme's first
         candidates = [HOUSE_FACES_BY_ROLE[role], *self.theme_families.get(other, []), HOUSE_FACES_BY_ROLE[other]]
         own = self._cmap(own_file)
-        keys = [self._face_for(char, own, candidates, bold, italic) for char in text]
+        keys = []
+        for cluster in _clusters(text):
+            keys += [self._face_for(cluster, own, candidates, bold, italic)] * len(cluster)
         if not any(keys):
             return []
         self.used.update(key for key in keys if key)
-        pieces, start = [], 0
-        for index in range(1, len(text) + 1):
-            if index == len(text) or keys[index] != keys[start]:
-                pieces.append((text[start:index], keys[start]))
-                start = index
-        return pieces
+        return _runs_of_keys(text, keys)
 
 
 def _in_face(properties: etree._Element, family: str | None) -> None:
-    """A piece of a split run in ``family`` (its Latin and other non-complex, non-East-Asian text)."""
+    """A piece of a split run in ``family``: its Latin and other text that is neither East Asian nor complex
+    script, and all of it in a complex-script run (``w:rtl``, ``w:cs``), which Word sets in ``w:cs``."""
     if family is None:
         return
     fonts = _put(properties, "rFonts", RPR_ORDER, ascii=family, hAnsi=family)
-    for theme_slot in ("asciiTheme", "hAnsiTheme"):
-        fonts.attrib.pop(w(theme_slot), None)
+    # the piece holds no East Asian character: pandoc's hint would have Word set it in the w:eastAsia face
+    for attribute in ("asciiTheme", "hAnsiTheme", "hint"):
+        fonts.attrib.pop(w(attribute), None)
+    if _is_on(properties.find(w("rtl"))) or _is_on(properties.find(w("cs"))):
+        fonts.set(w("cs"), family)
+        fonts.attrib.pop(w("cstheme"), None)
 
 
 def _in_house_face(properties: etree._Element, lacking: bool, *, house: str) -> None:

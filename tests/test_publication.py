@@ -338,6 +338,78 @@ def test_characters_eb_garamond_lacks_are_set_in_inter_in_the_docx_as_in_the_pdf
     assert any("✓" in text and font == "Inter" for font, text in spans), [s for s in spans if "✓" in s[1]]
 
 
+@pytest.mark.libreoffice
+def test_in_right_to_left_text_the_docx_sets_a_symbol_the_script_face_lacks_in_inter(tmp_path):
+    """Word and LibreOffice set every character of a right-to-left run in its complex-script face (w:cs):
+    a check mark in an Arabic sentence goes to Inter there too, as the PDF draws it."""
+    from pdfpages import glyphs
+    from test_docx_scripts import convert_without_system_fonts
+
+    from pipeline.stage import stage_brief
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "arabic", content / "arabic")
+    section = content / "arabic" / "sections" / "01-losses.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nالخيار الأول ✓ والخيار الثاني ●.\n",
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    _document, result = stage_brief(content / "arabic", out, work_dir=out)
+    assert result.errors == []
+    docx = out / "arabic-long.docx"
+    runs = [run for run in docx_xml(docx).iter(f"{W}r")
+            if any(c in "".join(t.text or "" for t in run.iter(f"{W}t")) for c in "✓●")]
+    assert len(runs) == 2
+    for run in runs:
+        fonts = run.find(f"{W}rPr/{W}rFonts")
+        assert (fonts.get(f"{W}ascii"), fonts.get(f"{W}hAnsi"), fonts.get(f"{W}cs")) == ("Inter",) * 3, \
+            etree.tostring(run)
+    (tmp_path / "lo").mkdir()
+    (pdf,) = convert_without_system_fonts([docx], tmp_path / "lo")
+    drawn = {character: font for _, character, glyph, font in glyphs(pdf) if character in "✓●"}
+    assert drawn == {"✓": "Inter-Regular", "●": "Inter-Regular"}, drawn
+
+
+def test_a_theme_with_one_family_for_text_and_headings_falls_back_by_the_style_s_role(tmp_path):
+    """One brand face for both roles: a character it lacks goes to EB Garamond in the text and to Inter in
+    the headings, as the PDF's serif and sans font lists have it."""
+    from pipeline.stage import stage_brief
+
+    content = _themed_collection(tmp_path)
+    theme = content / "_themes" / "harbour"
+    _western_fonts(theme / "fonts")
+    with open(theme / "theme.yaml", "a", encoding="utf-8") as yaml_file:
+        yaml_file.write("fonts:\n  body: [fonts/WesternSans-Regular.ttf, fonts/WesternSans-Bold.ttf]\n"
+                        "  headings: [fonts/WesternSans-Regular.ttf, fonts/WesternSans-Bold.ttf]\n")
+    section = content / "mini" / "sections" / "01-costs.md"
+    section.write_text(section.read_text(encoding="utf-8").replace('title: "What the ferries cost"',
+                                                                   'title: "What the ferries to Łódź cost"')
+                       + "\nThe ferry to Łódź.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _document, result = stage_brief(content / "mini", out, work_dir=out)
+    assert result.errors == []
+    faces = {}
+    for paragraph in docx_xml(out / "mini-long.docx").iter(f"{W}p"):
+        style = paragraph.find(f"{W}pPr/{W}pStyle")
+        for run in paragraph.iter(f"{W}r"):
+            if "".join(t.text or "" for t in run.iter(f"{W}t")) == "Ł":
+                fonts = run.find(f"{W}rPr/{W}rFonts")
+                faces[style.get(f"{W}val") if style is not None else None] = fonts.get(f"{W}ascii")
+    assert faces["Heading1"] == "Inter" and faces["BodyText"] == "EB Garamond", faces
+
+
+def test_a_letter_and_its_combining_mark_move_to_another_face_together():
+    from pipeline.docx_finish import HOUSE_FACES, _HouseFaceFallback
+
+    fallback = _HouseFaceFallback({"EB Garamond": {"serif"}, "Inter": {"sans"}}, dict(HOUSE_FACES),
+                                  REPO / "templates" / "fonts")
+    # Inter has "t" but not U+0331 COMBINING MACRON BELOW; EB Garamond has both
+    assert fallback.pieces("Wadi t\u0331ar", "Inter", "sans", False, False) == [
+        ("Wadi ", None), ("t\u0331", "EB Garamond"), ("ar", None)]
+    # a variation selector stays with its symbol
+    assert fallback.pieces("ok \u2713\ufe0f", "EB Garamond", "serif", False, False) == [
+        ("ok ", None), ("\u2713\ufe0f", "Inter")]
+
+
 # -- the built publication fixture -------------------------------------------------------------------
 
 def test_pdf_numbers_figures_and_tables_and_links_the_cross_references(corpus):
