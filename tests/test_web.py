@@ -370,9 +370,10 @@ def test_chinese_and_japanese_lines_end_flush_in_the_epub_and_the_web_edition(co
     line before them early, leaving a gap of up to five characters (justified, as in the PDF)."""
     with zipfile.ZipFile(corpus.file(slug, "long", "epub")) as epub:
         epub.extractall(tmp_path / "epub")
-    pages = [(path.as_uri(), "section p") for path in sorted((tmp_path / "epub" / "EPUB" / "text").glob("*.xhtml"))]
+    text = "section.part > p, section.part section > p, section.summary > p"  # the PDF's justified paragraphs
+    pages = [(path.as_uri(), text) for path in sorted((tmp_path / "epub" / "EPUB" / "text").glob("*.xhtml"))]
     with Site(corpus.build / slug / "web") as site:
-        pages.append((site.url + "index.html", "main section p"))
+        pages.append((site.url + "index.html", text))
         lines = 0
         for url, selector in pages:
             page, _ = open_page(chromium, url, viewport={"width": 420, "height": 800})
@@ -383,7 +384,7 @@ def test_chinese_and_japanese_lines_end_flush_in_the_epub_and_the_web_edition(co
             for paragraph in paragraphs:
                 assert all(gap < 1.5 for gap in paragraph["gaps"]), (url, paragraph)
                 lines += len(paragraph["gaps"])
-    assert lines > 20
+    assert lines > 10
 
 
 @pytest.mark.parametrize(("slug", "name"), [(SAMPLE, "index.html"), (SAMPLE, "short.html"),
