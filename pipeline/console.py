@@ -10,9 +10,9 @@ then land in the gap:
   (or ``python -u``) each is its own system call.
 - Snakemake's text handler writes a message, then its line end. With
   ``PYTHONUNBUFFERED``, or when the message spans several lines (line
-  buffering flushes at its first line end), the message's last line goes out
-  without its line end, and a job's error line printed just then is glued to
-  it (``... bash strict mode!)b/brief.yaml:3: error: ...``).
+  buffering flushes after a write that holds a line end), the message goes
+  out without its last line end, and a job's error line printed just then is
+  glued to it (``... bash strict mode!)b/brief.yaml:3: error: ...``).
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def say(line: str, stream: TextIO | None = None) -> None:
 def whole_messages(stream: TextIO | None = None) -> None:
     """Hold what is written to ``stream`` until it is flushed, so that each message goes out in one write.
 
-    For Snakemake's own process: its handler flushes after each message, so
-    nothing waits longer than the message it belongs to. Streams that are not
-    text wrappers (a test's capture, say) are left as they are.
+    For Snakemake's own process: its handler flushes after each message. What
+    else is written there (the Snakefile's own lines go through :func:`say`,
+    which flushes; Python's warnings do not) waits for the next message or the
+    end of the process. Streams that are not text wrappers (a test's capture,
+    say) are left as they are.
     """
     stream = stream if stream is not None else sys.stderr
     if isinstance(stream, io.TextIOWrapper):

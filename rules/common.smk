@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.buildlock import hold_for_snakemake
-from pipeline.console import whole_messages
+from pipeline.console import say, whole_messages
 from pipeline.folders import SLUG_RE, discover_briefs, files_present, source_listing
 from pipeline.fsutil import write_bytes_if_changed
 from pipeline.job import expected_outputs
@@ -179,4 +179,4 @@ def index_after_failure():
         build_index(CONTENT_DIR, BUILD_DIR, TEMPLATES_DIR)
     except OSError as exc:
         # the build has failed already: say so, and let its own reason stand
-        print(f"brief: the collection index was not updated: {exc}", file=sys.stderr)
+        say(f"brief: the collection index was not updated: {exc}")
