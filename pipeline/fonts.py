@@ -240,27 +240,33 @@ def stacks(faces: list[Face], scripts: list[str], language: str) -> dict[str, li
     A brief in a non-Latin script (``language``'s own) puts its script's face
     first, so that punctuation and digits in its text come from the same face
     (EB Garamond would otherwise give Chinese text Latin quotation marks); the
-    house face follows, then the other scripts, then the symbol faces. The
-    other scripts of ``scripts`` (a Chinese word or a check mark in an English
-    brief) never go first: their faces have Latin letters too, and would set
-    the whole text.
+    theme's and the house face of the role follow, then the other role's
+    (own script, theme, house), then the faces of the other scripts, then the
+    symbol faces. The other scripts of ``scripts`` (a Chinese word or a check
+    mark in an English brief) never go before the house faces: their faces
+    have Latin letters and symbols too, and would set them in a face of
+    another script (the DOCX falls back in the same order,
+    :func:`pipeline.docx_finish.fall_back_to_house_faces`).
     """
     own = own_script(language)
     primary = set(SCRIPTS[own]) if own in scripts else set()
     fallbacks = {face.css_family for face in SCRIPTS["symbols"]}
 
-    def ordered(role: str) -> list[Face]:
+    def own_and_house(role: str) -> list[Face]:
         return ([f for f in faces if f in primary and f.role == role]
                 + [f for f in faces if f.folder == "theme" and f.role == role]
-                + [f for f in faces if f.folder == "house" and f.role == role]
-                + [f for f in faces if f not in primary and f.folder not in ("house", "theme") and f.role == role
-                   and f.css_family not in fallbacks])
+                + [f for f in faces if f.folder == "house" and f.role == role])
+
+    def other_scripts(role: str) -> list[Face]:
+        return [f for f in faces if f not in primary and f.folder not in ("house", "theme") and f.role == role
+                and f.css_family not in fallbacks]
 
     out = {}
     for role, other in (("serif", "sans"), ("sans", "serif")):
         # The other role's faces close the list: a character the coverage check found in any face
         # of the catalogue is then drawn from it, never from a font the machine happens to have.
-        chosen = ordered(role) + ordered(other) + [f for f in faces if f.css_family in fallbacks]
+        chosen = (own_and_house(role) + own_and_house(other) + other_scripts(role) + other_scripts(other)
+                  + [f for f in faces if f.css_family in fallbacks])
         out[role] = list(dict.fromkeys(face.css_family for face in chosen))
     return out
 
