@@ -2016,17 +2016,17 @@ class _HouseFaceFallback:
 
 
 def _in_face(properties: etree._Element, family: str | None) -> None:
-    """A piece of a split run in ``family``: its Latin and other text that is neither East Asian nor complex
-    script, and all of it in a complex-script run (``w:rtl``, ``w:cs``), which Word sets in ``w:cs``."""
+    """A piece of a split run in ``family`` (text that is neither East Asian nor complex script)."""
     if family is None:
         return
     fonts = _put(properties, "rFonts", RPR_ORDER, ascii=family, hAnsi=family)
     # the piece holds no East Asian character: pandoc's hint would have Word set it in the w:eastAsia face
     for attribute in ("asciiTheme", "hAnsiTheme", "hint"):
         fonts.attrib.pop(w(attribute), None)
-    if _is_on(properties.find(w("rtl"))) or _is_on(properties.find(w("cs"))):
-        fonts.set(w("cs"), family)
-        fonts.attrib.pop(w("cstheme"), None)
+    # and in w:cs: Word sets a right-to-left run there, LibreOffice a neutral one (✓) in a right-to-left
+    # paragraph too
+    fonts.set(w("cs"), family)
+    fonts.attrib.pop(w("cstheme"), None)
 
 
 def _in_house_face(properties: etree._Element, lacking: bool, *, house: str) -> None:
