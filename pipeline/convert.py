@@ -143,7 +143,8 @@ def make_epub(session, document: dict, out: Path, *, model, templates_dir: Path,
             names[face] = name
         # pandoc puts the style sheets in EPUB/styles/ and the fonts in EPUB/fonts/.
         face_css = fonts.font_face_css(faces, lambda face: f"../fonts/{names[face]}")
-        house_css = fonts.with_stacks(epub_stylesheet(model, templates_dir, theme_templates), fonts.stacks(faces, scripts, model.meta.language))
+        house_css = fonts.with_stacks(epub_stylesheet(model, templates_dir, theme_templates),
+                                      fonts.stacks(faces, scripts, model.meta.language))
         (folder / "fonts.css").write_text(face_css, encoding="utf-8")
         (folder / "brief.css").write_text(house_css, encoding="utf-8")
         options = {

@@ -100,6 +100,9 @@ def _fonts_css(text: str, languages: list[str]) -> tuple[str, str]:
     from . import fonts
 
     scripts, _missing = fonts.choose(text, "en")
+    # each title's language's own faces (Traditional Chinese and Japanese titles write Han characters that
+    # the coverage check alone finds in the Simplified Chinese faces)
+    scripts += [own for language in set(languages) if (own := fonts.own_script(language)) and own not in scripts]
     scripts = sorted(scripts)  # the page's own language has no script of its own; the order is the bytes'
     # the weights the page uses: 400 and 600 (a Noto face's 600 is its bold)
     faces = [face for face in fonts.faces_for(scripts) if face.role == "sans" and face.style == "normal"
@@ -113,8 +116,8 @@ def _fonts_css(text: str, languages: list[str]) -> tuple[str, str]:
     families = list(dict.fromkeys(face.css_family for face in sorted(faces, key=lambda f: f.folder != "house")))
     css = fonts.font_face_css(faces, lambda face: urls[face])
     for language in sorted(set(languages)):
-        own = fonts.scripts_needed("", language)
-        first = [face.css_family for face in faces if own and face in fonts.SCRIPTS[own[0]]]
+        own = fonts.own_script(language)
+        first = [face.css_family for face in faces if own and face in fonts.SCRIPTS[own]]
         if first:
             stack = list(dict.fromkeys([families[0], *first, *families]))
             css += fonts.with_stacks(f":lang({language}) {{ font-family: var(--sans); }}\n", {"sans": stack})

@@ -370,7 +370,8 @@ def test_chinese_and_japanese_lines_end_flush_in_the_epub_and_the_web_edition(co
     line before them early, leaving a gap of up to five characters (justified, as in the PDF)."""
     with zipfile.ZipFile(corpus.file(slug, "long", "epub")) as epub:
         epub.extractall(tmp_path / "epub")
-    text = "section.part > p, section.part section > p, section.summary > p"  # the PDF's justified paragraphs
+    # the PDF's justified paragraphs
+    text = "section.part > p, section.part section:not(.panel) > p, section.summary > p, section.appendix > p"
     pages = [(path.as_uri(), text) for path in sorted((tmp_path / "epub" / "EPUB" / "text").glob("*.xhtml"))]
     with Site(corpus.build / slug / "web") as site:
         pages.append((site.url + "index.html", text))
@@ -542,6 +543,14 @@ def test_the_index_lists_a_brief_not_built_yet(corpus, tmp_path):
     build_index(tmp_path / "content", tmp_path / "build")
     root = parse(tmp_path / "build" / "index.html")
     assert "Not built yet" in text(root.xpath("//li[@id='mini']")[0])
+
+
+def test_the_index_sets_a_traditional_chinese_title_in_the_traditional_chinese_face():
+    """Han characters alone would take the Simplified Chinese face: the title's language brings its own."""
+    from pipeline.site_index import _fonts_css
+
+    css, _ = _fonts_css("Ferry index 臺灣渡輪", ["zh-Hant", "en"])
+    assert ':lang(zh-Hant) { font-family: "Inter", "Brief CJK TC Sans", ' in css, css[-400:]
 
 
 def test_the_index_page_in_the_browser(corpus, chromium):
