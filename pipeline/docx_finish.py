@@ -1869,14 +1869,21 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
     do not pick a face of the reader's machine. A letter and its combining
     marks move together. Characters of complex and East Asian scripts are
     left alone: the run's ``w:cs`` and ``w:eastAsia`` faces set them
-    (:func:`apply_scripts`). Unlike the PDF, the DOCX does not fall back to
-    the Noto faces for more Latin and for symbols (∑, ☐): a character neither
-    house face has stays in the run's face.
+    (:func:`apply_scripts`). After the house faces come, as in the PDF, the
+    Noto faces for more Latin and for symbols (☐, ⊂) when the brief needs
+    them (``document.meta.scripts``); ``face_table`` gains their files.
     """
+    from . import fonts
+
     roles: dict[str, set[str]] = {family: {role} for family, role in HOUSE_ROLES.items()}
     for face in getattr(document.meta.identity, "fonts", None) or ():
         roles.setdefault(face.family, set()).add(face.role)
-    fallback = _HouseFaceFallback(roles, face_table, fonts_dir)
+    # the PDF's fallback groups, in its order (fonts.stacks): more Latin by role, then the symbol faces
+    extra = [face for group in ("latin-extra", "symbols") if group in document.meta.scripts
+             for face in fonts.SCRIPTS[group]]
+    for face in extra:
+        face_table.setdefault((face.name, face.weight >= 600, face.style == "italic"), str(fonts.face_file(face)))
+    fallback = _HouseFaceFallback(roles, face_table, fonts_dir, extra)
     styles = _Styles(parts[STYLES], parts.get(THEME))
     for name in _text_part_names(parts):
         root = body_root if name == DOCUMENT and body_root is not None else _parse(parts[name])
@@ -1904,9 +1911,10 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
     if fallback.used:
         table = _parse(parts[FONT_TABLE])
         present = {font.get(w("name")) for font in table.findall(w("font"))}
+        extra_roles = {face.name: face.role for face in extra}
         for family in sorted(fallback.used - present):
-            table.append(_font_entry(family, fonts_dir / HOUSE_FACES[(family, False, False)], "00",
-                                     HOUSE_ROLES[family]))
+            table.append(_font_entry(family, fonts_dir / face_table[(family, False, False)], "00",
+                                     HOUSE_ROLES.get(family) or extra_roles[family]))
         parts[FONT_TABLE] = _serialize(table)
 
 
@@ -1955,8 +1963,15 @@ class _HouseFaceFallback:
     ``used``: the families given characters.
     """
 
-    def __init__(self, roles: dict[str, set[str]], face_table: dict, fonts_dir: Path):
+    def __init__(self, roles: dict[str, set[str]], face_table: dict, fonts_dir: Path, extra: list = ()):
+        from . import fonts
+
         self.face_table, self.fonts_dir = face_table, fonts_dir
+        # the Noto fallback faces' families: more Latin by role, then the symbols
+        self.extra = {role: list(dict.fromkeys(face.name for face in extra if face.role == role
+                                               and face in fonts.SCRIPTS["latin-extra"]))
+                      for role in ("serif", "sans")}
+        self.symbols = list(dict.fromkeys(face.name for face in extra if face in fonts.SCRIPTS["symbols"]))
         self.theme_families: dict[str, list[str]] = {}
         for family, family_roles in roles.items():
             if family not in HOUSE_ROLES:
@@ -2004,7 +2019,8 @@ class _HouseFaceFallback:
         other = "sans" if role == "serif" else "serif"
         # the PDF's order (fonts.stacks): the house face of the role, then the other role's faces, the
         # theme's first
-        candidates = [HOUSE_FACES_BY_ROLE[role], *self.theme_families.get(other, []), HOUSE_FACES_BY_ROLE[other]]
+        candidates = [HOUSE_FACES_BY_ROLE[role], *self.theme_families.get(other, []), HOUSE_FACES_BY_ROLE[other],
+                      *self.extra[role], *self.extra[other], *self.symbols]
         own = self._cmap(own_file)
         keys = []
         for cluster in _clusters(text):

@@ -310,15 +310,17 @@ def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_
     assert not any(font.startswith("DejaVu") for *_, font in glyphs(pdf))
 
 
-def test_characters_eb_garamond_lacks_are_set_in_inter_in_the_docx_as_in_the_pdf(tmp_path):
-    from test_docx_scripts import embedded_fonts
+@pytest.mark.libreoffice
+def test_characters_eb_garamond_lacks_are_set_in_inter_or_the_symbol_faces_in_the_docx_as_in_the_pdf(tmp_path):
+    from pdfpages import glyphs
+    from test_docx_scripts import convert_without_system_fonts, embedded_fonts
 
     from pipeline.stage import stage_brief
 
     content = tmp_path / "content"
     shutil.copytree(FIXTURES / "mini", content / "mini")
     section = content / "mini" / "sections" / "01-costs.md"
-    section.write_text(section.read_text(encoding="utf-8") + "\nTendering: ✓ cheaper, ● one bidder.\n",
+    section.write_text(section.read_text(encoding="utf-8") + "\nTendering: ✓ cheaper, ● one bidder, ☐ A ⊂ B.\n",
                        encoding="utf-8")
     out = tmp_path / "out"
     _document, result = stage_brief(content / "mini", out, work_dir=out)
@@ -327,15 +329,26 @@ def test_characters_eb_garamond_lacks_are_set_in_inter_in_the_docx_as_in_the_pdf
     paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "Tendering:" in "".join(p.itertext()))
     runs = [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"))
             for run in paragraph.iter(f"{W}r")]
-    assert [(text, fonts.get(f"{W}ascii")) for text, fonts in runs if fonts is not None] == [("✓", "Inter"),
-                                                                                             ("●", "Inter")]
-    assert "".join(text for text, _ in runs) == "Tendering: ✓ cheaper, ● one bidder."
-    cmap = embedded_fonts(docx)[("Inter", False)].getBestCmap()
-    assert ord("✓") in cmap and ord("●") in cmap
+    expected = {"✓": "Inter", "●": "Inter", "☐": "Noto Sans Symbols 2", "⊂": "Noto Sans Math"}
+    assert [(text, fonts.get(f"{W}ascii")) for text, fonts in runs if fonts is not None] == list(expected.items())
+    assert "".join(text for text, _ in runs) == "Tendering: ✓ cheaper, ● one bidder, ☐ A ⊂ B."
+    embedded = embedded_fonts(docx)
+    for character, family in expected.items():
+        assert ord(character) in embedded[(family, False)].getBestCmap(), (character, family)
+    # the PDF draws them from the same faces
+    pdf_faces = {"Inter": "Inter", "Noto Sans Symbols 2": "Brief-Symbols-2,", "Noto Sans Math": "Brief-Math"}
     with pymupdf.open(out / "mini-long.pdf") as pdf:
         spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
                  for line in block.get("lines", []) for span in line["spans"]]
-    assert any("✓" in text and font == "Inter" for font, text in spans), [s for s in spans if "✓" in s[1]]
+    for character, family in expected.items():
+        assert any(character in text and font == pdf_faces[family] for font, text in spans), \
+            [s for s in spans if character in s[1]]
+    # and so does LibreOffice, from the embedded faces
+    (tmp_path / "lo").mkdir()
+    (converted,) = convert_without_system_fonts([docx], tmp_path / "lo")
+    drawn = {character: font for _, character, glyph, font in glyphs(converted) if character in expected}
+    assert drawn == {"✓": "Inter-Regular", "●": "Inter-Regular", "☐": "NotoSansSymbols2-Regular",
+                     "⊂": "NotoSansMath-Regular"}, drawn
 
 
 @pytest.mark.libreoffice
