@@ -993,7 +993,7 @@ def script_characters(parts: dict[str, bytes]) -> dict[tuple[str, bool], set[str
     return _font_use(parts)[2]
 
 
-def _font_use(parts: dict[str, bytes]):
+def _font_use(parts: dict[str, bytes], face_table: dict | None = None):
     from . import fonts
 
     styles = _Styles(parts[STYLES], parts.get(THEME))
@@ -1019,7 +1019,7 @@ def _font_use(parts: dict[str, bytes]):
             complex_run = direct is not None and (_is_on(direct.find(w("rtl"))) or _is_on(direct.find(w("cs"))))
             if complex_run:  # its characters are complex script: bold and italic by w:bCs and w:iCs
                 family = styles.slot_family(paragraph_style, run, "cs")
-                if family in HOUSE_ROLES:
+                if family in HOUSE_ROLES or (face_table and (family, False, False) in face_table):
                     faces.add((family, styles.toggle_of(paragraph_style, run, "bCs"),
                                styles.toggle_of(paragraph_style, run, "iCs")))
             hint = direct.find(w("rFonts")).get(w("hint")) if direct is not None \
@@ -1190,7 +1190,7 @@ def embed_fonts(parts: dict[str, bytes], fonts_dir: Path, *, cache_dir: Path | N
     """
     from . import fonts
 
-    faces, characters, scripts = _font_use(parts)
+    faces, characters, scripts = _font_use(parts, face_table)
     characters = characters | BASE_CHARACTERS
     wanted: dict[tuple[str, bool, bool], tuple[Path, set[str] | frozenset[str]]] = {
         key: (fonts_dir / file_name, characters) for key, file_name in _face_files(faces, face_table).items()}
@@ -1857,33 +1857,27 @@ class _HouseFallback:
 
 def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict, fonts_dir: Path,
                              body_root: etree._Element | None = None) -> None:
-    """Characters a run's face lacks, in the house face that has them, as the PDF's font lists do.
+    """Characters a run's face lacks, in the face the PDF's font list draws them from.
 
     A theme's body (or heading) font may cover less than the brief uses
     (an organisation's Latin face without "ł" or "→"), and EB Garamond has
-    no "✓" or "●". The PDF then draws those characters from the house face
-    of the same role, and failing that from the other role's faces, the
-    theme's then the house's (Inter has them); here they become runs of
-    their own naming that face (in ``w:cs`` too when the run is complex
-    script), which is then embedded with them, so that Word and LibreOffice
-    do not pick a face of the reader's machine. A letter and its combining
-    marks move together. Characters of complex and East Asian scripts are
-    left alone: the run's ``w:cs`` and ``w:eastAsia`` faces set them
-    (:func:`apply_scripts`). After the house faces come, as in the PDF, the
-    Noto faces for more Latin and for symbols (☐, ⊂) when the brief needs
-    them (``document.meta.scripts``); ``face_table`` gains their files.
+    no "✓" or "☐". The PDF then draws those characters from the next face of
+    its font list that has them (:func:`pipeline.fonts.stacks`: the brief's
+    own script, the theme's and the house face of the role, the same for the
+    other role, the faces of other scripts, the Noto faces for more Latin and
+    for symbols); here they become runs of their own naming that face (in
+    ``w:cs`` too: Word and LibreOffice set right-to-left text there), which
+    is then embedded with them (``face_table`` gains its files), so that Word
+    and LibreOffice do not pick a face of the reader's machine. A letter and
+    its combining marks move together. Characters of complex and East Asian
+    scripts are left alone: the run's ``w:cs`` and ``w:eastAsia`` faces set
+    them (:func:`apply_scripts`). Only runs in a house or theme face are
+    looked at (a Chinese brief's Latin text is in its CJK face already).
     """
-    from . import fonts
-
     roles: dict[str, set[str]] = {family: {role} for family, role in HOUSE_ROLES.items()}
     for face in getattr(document.meta.identity, "fonts", None) or ():
         roles.setdefault(face.family, set()).add(face.role)
-    # the PDF's fallback groups, in its order (fonts.stacks): more Latin by role, then the symbol faces
-    extra = [face for group in ("latin-extra", "symbols") if group in document.meta.scripts
-             for face in fonts.SCRIPTS[group]]
-    for face in extra:
-        face_table.setdefault((face.name, face.weight >= 600, face.style == "italic"), str(fonts.face_file(face)))
-    fallback = _HouseFaceFallback(roles, face_table, fonts_dir, extra)
+    fallback = _FallbackFaces(roles, face_table, fonts_dir, list(document.meta.scripts), document.meta.language)
     styles = _Styles(parts[STYLES], parts.get(THEME))
     for name in _text_part_names(parts):
         root = body_root if name == DOCUMENT and body_root is not None else _parse(parts[name])
@@ -1911,10 +1905,9 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
     if fallback.used:
         table = _parse(parts[FONT_TABLE])
         present = {font.get(w("name")) for font in table.findall(w("font"))}
-        extra_roles = {face.name: face.role for face in extra}
         for family in sorted(fallback.used - present):
-            table.append(_font_entry(family, fonts_dir / face_table[(family, False, False)], "00",
-                                     HOUSE_ROLES.get(family) or extra_roles[family]))
+            charset, role = fallback.font_class(family)
+            table.append(_font_entry(family, fonts_dir / face_table[(family, False, False)], charset, role))
         parts[FONT_TABLE] = _serialize(table)
 
 
@@ -1956,27 +1949,35 @@ def _clusters(text: str) -> list[str]:
     return clusters
 
 
-class _HouseFaceFallback:
-    """Which characters of a run in a house or theme face go to which other face
-    (:func:`fall_back_to_house_faces`).
+class _FallbackFaces:
+    """Which characters of a run in a house or theme face go to which other face, in the order of the
+    PDF's font lists (:func:`fall_back_to_house_faces`). ``used``: the families given characters; their
+    files join ``face_table`` (for the page estimate and the embedding)."""
 
-    ``used``: the families given characters.
-    """
-
-    def __init__(self, roles: dict[str, set[str]], face_table: dict, fonts_dir: Path, extra: list = ()):
+    def __init__(self, roles: dict[str, set[str]], face_table: dict, fonts_dir: Path, scripts: list[str],
+                 language: str):
         from . import fonts
 
         self.face_table, self.fonts_dir = face_table, fonts_dir
-        # the Noto fallback faces' families: more Latin by role, then the symbols
-        self.extra = {role: list(dict.fromkeys(face.name for face in extra if face.role == role
-                                               and face in fonts.SCRIPTS["latin-extra"]))
-                      for role in ("serif", "sans")}
-        self.symbols = list(dict.fromkeys(face.name for face in extra if face in fonts.SCRIPTS["symbols"]))
-        self.theme_families: dict[str, list[str]] = {}
-        for family, family_roles in roles.items():
-            if family not in HOUSE_ROLES:
-                for role in sorted(family_roles):
-                    self.theme_families.setdefault(role, []).append(family)
+        themes = {role: [family for family, family_roles in roles.items()
+                         if family not in HOUSE_ROLES and role in family_roles] for role in ("serif", "sans")}
+        # the catalogue's faces by DOCX family (their own name); none that a theme's family shadows
+        self.catalogue: dict[str, list] = {}
+        for face in fonts.faces_for(scripts):
+            if face.folder != "house" and face.name not in roles:
+                self.catalogue.setdefault(face.name, []).append(face)
+        by_css = {face.css_family: face.name for face in fonts.faces_for(scripts)}
+        self.order: dict[str, list[str]] = {}
+        for role, stack in fonts.stacks(fonts.faces_for(scripts), scripts, language).items():
+            names: list[str] = []
+            for css_family in stack:
+                name = by_css[css_family]
+                if name in HOUSE_ROLES:  # the theme's face of that role goes before the house one
+                    names += themes[HOUSE_ROLES[name]]
+                if name in HOUSE_ROLES or name in self.catalogue:
+                    names.append(name)
+            self.order[role] = list(dict.fromkeys(names))
+        self.groups = {face.name: group for group, faces in fonts.SCRIPTS.items() for face in faces}
         self.cmaps: dict[str, set[int]] = {}
         self.used: set[str] = set()
 
@@ -1988,11 +1989,25 @@ class _HouseFaceFallback:
         return self.cmaps[file_name]
 
     def _file(self, family: str, bold: bool, italic: bool) -> str | None:
-        """The face's file, or the one a renderer synthesises it from."""
+        """The face's file, or the one a renderer synthesises it from (a catalogue face's joins the table)."""
+        from . import fonts
+
+        for face in self.catalogue.get(family, ()):
+            key = (family, face.weight >= 600, face.style == "italic")
+            if key not in self.face_table:
+                self.face_table[key] = str(fonts.face_file(face))
         for key in ((family, bold, italic), (family, bold, False), (family, False, italic), (family, False, False)):
             if key in self.face_table:
                 return self.face_table[key]
         return None
+
+    def font_class(self, family: str) -> tuple[str, str]:
+        """(w:charset, role) of a family's font-table entry: symbol faces are sans."""
+        group = self.groups.get(family)
+        if family in HOUSE_ROLES:
+            return "00", HOUSE_ROLES[family]
+        role = "sans" if group == "symbols" else self.catalogue[family][0].role
+        return GROUP_CHARSETS.get(group, "00"), role
 
     def _face_for(self, cluster: str, own: set[int], candidates: list[str], bold: bool, italic: bool) -> str | None:
         import unicodedata
@@ -2016,11 +2031,7 @@ class _HouseFaceFallback:
         own_file = self._file(family, bold, italic)
         if own_file is None:
             return []
-        other = "sans" if role == "serif" else "serif"
-        # the PDF's order (fonts.stacks): the house face of the role, then the other role's faces, the
-        # theme's first
-        candidates = [HOUSE_FACES_BY_ROLE[role], *self.theme_families.get(other, []), HOUSE_FACES_BY_ROLE[other],
-                      *self.extra[role], *self.extra[other], *self.symbols]
+        candidates = [name for name in self.order[role] if name != family]
         own = self._cmap(own_file)
         keys = []
         for cluster in _clusters(text):

@@ -411,16 +411,57 @@ def test_a_theme_with_one_family_for_text_and_headings_falls_back_by_the_style_s
 
 
 def test_a_letter_and_its_combining_mark_move_to_another_face_together():
-    from pipeline.docx_finish import HOUSE_FACES, _HouseFaceFallback
+    from pipeline.docx_finish import HOUSE_FACES, _FallbackFaces
 
-    fallback = _HouseFaceFallback({"EB Garamond": {"serif"}, "Inter": {"sans"}}, dict(HOUSE_FACES),
-                                  REPO / "templates" / "fonts")
+    fallback = _FallbackFaces({"EB Garamond": {"serif"}, "Inter": {"sans"}}, dict(HOUSE_FACES),
+                              REPO / "templates" / "fonts", [], "en")
     # Inter has "t" but not U+0331 COMBINING MACRON BELOW; EB Garamond has both
     assert fallback.pieces("Wadi t\u0331ar", "Inter", "sans", False, False) == [
         ("Wadi ", None), ("t\u0331", "EB Garamond"), ("ar", None)]
     # a variation selector stays with its symbol
     assert fallback.pieces("ok \u2713\ufe0f", "EB Garamond", "serif", False, False) == [
         ("ok ", None), ("\u2713\ufe0f", "Inter")]
+
+
+@pytest.mark.libreoffice
+def test_with_a_chinese_word_in_an_english_brief_the_docx_falls_back_in_the_pdf_s_order(tmp_path):
+    """The PDF's font lists: the house faces, then the faces of the other script, then the symbol faces. A
+    character EB Garamond lacks comes from Inter if it has it (✓), else from Noto Serif CJK (ℵ, ◌), else
+    from the symbol faces (☐), in the DOCX as in the PDF, and LibreOffice draws it from the embedded face."""
+    from pdfpages import glyphs
+    from test_docx_scripts import convert_without_system_fonts
+
+    from pipeline.stage import stage_brief
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / "mini", content / "mini")
+    section = content / "mini" / "sections" / "01-costs.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\nThe bus (公交) costs ℵ units, ✓ and ☐ and ◌.\n",
+                       encoding="utf-8")
+    out = tmp_path / "out"
+    document, result = stage_brief(content / "mini", out, work_dir=out)
+    assert result.errors == [] and document.meta.scripts == ["cjk-sc", "symbols"]
+    docx = out / "mini-long.docx"
+    paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "公交" in "".join(p.itertext()))
+    families = {}
+    for run in paragraph.iter(f"{W}r"):
+        text = "".join(t.text or "" for t in run.iter(f"{W}t"))
+        fonts = run.find(f"{W}rPr/{W}rFonts")
+        if text in ("ℵ", "✓", "☐", "◌"):
+            families[text] = fonts.get(f"{W}ascii")
+    assert families == {"ℵ": "Noto Serif CJK SC", "✓": "Inter", "☐": "Noto Sans Symbols 2", "◌": "Noto Serif CJK SC"}
+    pdf_names = {"Noto Serif CJK SC": "Brief-CJK-SC-Serif", "Inter": "Inter", "Noto Sans Symbols 2": "Brief-Symbols-2,"}
+    with pymupdf.open(out / "mini-long.pdf") as pdf:
+        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
+                 for line in block.get("lines", []) for span in line["spans"]]
+    for character, family in families.items():
+        assert any(character in text and font == pdf_names[family] for font, text in spans), \
+            [s for s in spans if character in s[1]]
+    (tmp_path / "lo").mkdir()
+    (converted,) = convert_without_system_fonts([docx], tmp_path / "lo")
+    drawn = {character: font for _, character, glyph, font in glyphs(converted) if character in families}
+    assert drawn == {"ℵ": "NotoSerifCJKsc-Regular", "✓": "Inter-Regular", "☐": "NotoSansSymbols2-Regular",
+                     "◌": "NotoSerifCJKsc-Regular"}, drawn
 
 
 # -- the built publication fixture -------------------------------------------------------------------
