@@ -1807,17 +1807,13 @@ class _HouseFallback:
     def __init__(self, parts: dict[str, bytes]):
         self.styles = _Styles(parts[STYLES], parts.get(THEME))
         self.catalogue = _catalogue_faces()
-        self.cmaps: dict[object, set[int]] = {}
         self.used: set[str] = set()
 
-    def cmap(self, face) -> set[int]:
-        from fontTools.ttLib import TTFont
-
+    @staticmethod
+    def cmap(face) -> frozenset[int]:
         from . import fonts
 
-        if face not in self.cmaps:
-            self.cmaps[face] = set(TTFont(str(fonts.face_file(face)), lazy=True).getBestCmap())
-        return self.cmaps[face]
+        return fonts.file_cmap(fonts.face_file(face))
 
     def __call__(self, root: etree._Element) -> None:
         import unicodedata
@@ -1884,7 +1880,8 @@ def fall_back_to_house_faces(parts: dict[str, bytes], document, face_table: dict
         changed = False
         for paragraph_style, run in list(_runs_with_paragraph_style(root)):
             texts = [child for child in run if _local(child) != "rPr"]
-            if len(texts) != 1 or _local(texts[0]) != "t" or not texts[0].text:
+            if len(texts) != 1 or _local(texts[0]) != "t" or not texts[0].text \
+                    or fallback.every_face_has(texts[0].text):
                 continue
             family, bold, italic = styles.face(paragraph_style, run)
             if family not in roles:
@@ -1978,15 +1975,19 @@ class _FallbackFaces:
                     names.append(name)
             self.order[role] = list(dict.fromkeys(names))
         self.groups = {face.name: group for group, faces in fonts.SCRIPTS.items() for face in faces}
-        self.cmaps: dict[str, set[int]] = {}
         self.used: set[str] = set()
+        # the characters every house and theme face has: a run of them needs no look at its style (most runs)
+        self.common = frozenset.intersection(*(fonts.file_cmap(self.fonts_dir / file_name)
+                                               for (family, _, _), file_name in face_table.items()
+                                               if family in roles))
 
-    def _cmap(self, file_name: str) -> set[int]:
-        from fontTools.ttLib import TTFont
+    def every_face_has(self, text: str) -> bool:
+        return all(ord(char) in self.common for char in text)
 
-        if file_name not in self.cmaps:
-            self.cmaps[file_name] = set(TTFont(str(self.fonts_dir / file_name), lazy=True).getBestCmap())
-        return self.cmaps[file_name]
+    def _cmap(self, file_name: str) -> frozenset[int]:
+        from . import fonts
+
+        return fonts.file_cmap(self.fonts_dir / file_name)
 
     def _file(self, family: str, bold: bool, italic: bool) -> str | None:
         """The face's file, or the one a renderer synthesises it from (a catalogue face's joins the table)."""

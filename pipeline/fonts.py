@@ -310,19 +310,23 @@ def _extract(face: Face, target: Path) -> None:
 
 
 @functools.cache
-def _cmap(face: Face) -> frozenset[int]:
-    from fontTools.ttLib import TTCollection, TTFont
+def file_cmap(path: Path | str) -> frozenset[int]:
+    """The code points a single-face font file maps (read once per process)."""
+    from fontTools.ttLib import TTFont
 
-    if face.folder == "noto-cjk":
-        if not face.source.is_file():
-            raise FontMissing(f"the font file {face.source} is missing ({SETUP_HINT})")
-        collection = TTCollection(str(face.source), lazy=True)
-        font = next(f for f in collection.fonts if f["name"].getDebugName(1) == face.collection_name)
-    else:
-        path = face.source
-        if not path.is_file():
-            raise FontMissing(f"the font file {path} is missing ({SETUP_HINT})")
-        font = TTFont(str(path), lazy=True)
+    return frozenset(TTFont(str(path), lazy=True).getBestCmap())
+
+
+@functools.cache
+def _cmap(face: Face) -> frozenset[int]:
+    from fontTools.ttLib import TTCollection
+
+    if not face.source.is_file():
+        raise FontMissing(f"the font file {face.source} is missing ({SETUP_HINT})")
+    if face.folder != "noto-cjk":
+        return file_cmap(face.source)
+    collection = TTCollection(str(face.source), lazy=True)
+    font = next(f for f in collection.fonts if f["name"].getDebugName(1) == face.collection_name)
     return frozenset(font.getBestCmap())
 
 
