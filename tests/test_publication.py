@@ -257,14 +257,57 @@ def _western_fonts(folder: Path) -> None:
         font.save(folder / name.replace("Noto", "Western"))
 
 
+def _with_text(content: Path, slug: str, section: str, text: str) -> None:
+    """``text`` added as a paragraph at the end of one section of the brief ``slug``."""
+    path = content / slug / "sections" / section
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def _fixture_with_text(tmp_path: Path, slug: str, section: str, text: str) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURES / slug, content / slug)
+    _with_text(content, slug, section, text)
+    return content
+
+
+def _staged(content: Path, slug: str, tmp_path: Path):
+    """The brief built into tmp_path/out (no errors); its document and the folder."""
+    from pipeline.stage import stage_brief
+
+    out = tmp_path / "out"
+    document, result = stage_brief(content / slug, out, work_dir=out)
+    assert result.errors == []
+    return document, out
+
+
+def _run_fonts(paragraph) -> list[tuple[str, etree._Element | None]]:
+    """(text, w:rFonts or None) of each run of a DOCX paragraph."""
+    return [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"))
+            for run in paragraph.iter(f"{W}r")]
+
+
+def _pdf_spans(pdf: Path) -> list[tuple[str, str]]:
+    """(font, text) of every span of the PDF, as PyMuPDF reads them."""
+    with pymupdf.open(pdf) as document:
+        return [(span["font"], span["text"]) for page in document for block in page.get_text("dict")["blocks"]
+                for line in block.get("lines", []) for span in line["spans"]]
+
+
+def _drawn_by_libreoffice(docx: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """(character, font) of every glyph LibreOffice draws for ``docx`` with DejaVu as the machine's only font."""
+    from pdfpages import glyphs
+    from test_docx_scripts import convert_without_system_fonts
+
+    (tmp_path / "lo").mkdir()
+    (pdf,) = convert_without_system_fonts([docx], tmp_path / "lo")
+    return [(character, font) for _, character, _glyph, font in glyphs(pdf)]
+
+
 @pytest.mark.libreoffice
 def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_in_the_pdf(tmp_path):
     """Word and LibreOffice would take such characters from a font of the reader's machine (DejaVu Sans
     here, before): the DOCX names the house face for them, as the PDF's font lists do, and embeds it."""
-    from pdfpages import glyphs
-    from test_docx_scripts import convert_without_system_fonts, embedded_fonts
-
-    from pipeline.stage import stage_brief
+    from test_docx_scripts import embedded_fonts
 
     content = _themed_collection(tmp_path)
     theme = content / "_themes" / "harbour"
@@ -272,17 +315,14 @@ def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_
     with open(theme / "theme.yaml", "a", encoding="utf-8") as yaml_file:
         yaml_file.write("fonts:\n  body: [fonts/WesternSerif-Regular.ttf, fonts/WesternSerif-Bold.ttf]\n"
                         "  headings: [fonts/WesternSans-Regular.ttf, fonts/WesternSans-Bold.ttf]\n")
-    section = content / "mini" / "sections" / "01-costs.md"
-    section.write_text(section.read_text(encoding="utf-8") + "\nThe ferry to Łódź costs more than 5 € → a rise "
-                       "of ≥ 3 %, says **Paweł Ślusarczyk**.\n", encoding="utf-8")
-    out = tmp_path / "out"
-    _document, result = stage_brief(content / "mini", out, work_dir=out)
-    assert result.errors == []
+    _with_text(content, "mini", "01-costs.md", "The ferry to Łódź costs more than 5 € → a rise of ≥ 3 %, says "
+               "**Paweł Ślusarczyk**.")
+    _document, out = _staged(content, "mini", tmp_path)
     docx = out / "mini-long.docx"
 
     paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "Łódź" in "".join(p.itertext()))
-    runs = [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"),
-             run.find(f"{W}rPr/{W}b") is not None) for run in paragraph.iter(f"{W}r")]
+    runs = [(text, fonts, run.find(f"{W}rPr/{W}b") is not None)
+            for (text, fonts), run in zip(_run_fonts(paragraph), paragraph.iter(f"{W}r"))]
     in_house = [(text, bold) for text, fonts, bold in runs
                 if fonts is not None and fonts.get(f"{W}ascii") == fonts.get(f"{W}hAnsi") == "EB Garamond"]
     assert in_house == [("Ł", False), ("ź", False), ("→", False), ("≥", False), ("ł", True), ("Ś", True)]
@@ -295,40 +335,27 @@ def test_characters_a_theme_font_lacks_are_set_in_the_house_face_in_the_docx_as_
     assert not any(ord(c) in embedded[("Western Serif", False)].getBestCmap() for c in "Łź→≥")
 
     # the PDF draws the same characters from the same faces
-    with pymupdf.open(out / "mini-long.pdf") as pdf:
-        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
-                 for line in block.get("lines", []) for span in line["spans"]]
+    spans = _pdf_spans(out / "mini-long.pdf")
     for character, face in (("Ł", "EB-Garamond"), ("→", "EB-Garamond"), ("Ś", "EB-Garamond-Semi-Bold")):
         assert any(character in text and font == face for font, text in spans), (character, face)
 
     # and LibreOffice, with no font of its own but DejaVu, draws them from the embedded faces
-    (tmp_path / "lo").mkdir()
-    (pdf,) = convert_without_system_fonts([docx], tmp_path / "lo")
-    drawn = {character: font for _, character, glyph, font in glyphs(pdf) if character in "Łź→≥łŚ"}
+    glyphs = _drawn_by_libreoffice(docx, tmp_path)
+    drawn = {character: font for character, font in glyphs if character in "Łź→≥łŚ"}
     assert drawn == {"Ł": "EBGaramond-Regular", "ź": "EBGaramond-Regular", "→": "EBGaramond-Regular",
                      "≥": "EBGaramond-Regular", "ł": "EBGaramond-SemiBold", "Ś": "EBGaramond-SemiBold"}, drawn
-    assert not any(font.startswith("DejaVu") for *_, font in glyphs(pdf))
+    assert not any(font.startswith("DejaVu") for _, font in glyphs)
 
 
 @pytest.mark.libreoffice
 def test_characters_eb_garamond_lacks_are_set_in_inter_or_the_symbol_faces_in_the_docx_as_in_the_pdf(tmp_path):
-    from pdfpages import glyphs
-    from test_docx_scripts import convert_without_system_fonts, embedded_fonts
+    from test_docx_scripts import embedded_fonts
 
-    from pipeline.stage import stage_brief
-
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURES / "mini", content / "mini")
-    section = content / "mini" / "sections" / "01-costs.md"
-    section.write_text(section.read_text(encoding="utf-8") + "\nTendering: ✓ cheaper, ● one bidder, ☐ A ⊂ B.\n",
-                       encoding="utf-8")
-    out = tmp_path / "out"
-    _document, result = stage_brief(content / "mini", out, work_dir=out)
-    assert result.errors == []
+    content = _fixture_with_text(tmp_path, "mini", "01-costs.md", "Tendering: ✓ cheaper, ● one bidder, ☐ A ⊂ B.")
+    _document, out = _staged(content, "mini", tmp_path)
     docx = out / "mini-long.docx"
     paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "Tendering:" in "".join(p.itertext()))
-    runs = [("".join(t.text or "" for t in run.iter(f"{W}t")), run.find(f"{W}rPr/{W}rFonts"))
-            for run in paragraph.iter(f"{W}r")]
+    runs = _run_fonts(paragraph)
     expected = {"✓": "Inter", "●": "Inter", "☐": "Noto Sans Symbols 2", "⊂": "Noto Sans Math"}
     assert [(text, fonts.get(f"{W}ascii")) for text, fonts in runs if fonts is not None] == list(expected.items())
     assert "".join(text for text, _ in runs) == "Tendering: ✓ cheaper, ● one bidder, ☐ A ⊂ B."
@@ -337,16 +364,12 @@ def test_characters_eb_garamond_lacks_are_set_in_inter_or_the_symbol_faces_in_th
         assert ord(character) in embedded[(family, False)].getBestCmap(), (character, family)
     # the PDF draws them from the same faces
     pdf_faces = {"Inter": "Inter", "Noto Sans Symbols 2": "Brief-Symbols-2,", "Noto Sans Math": "Brief-Math"}
-    with pymupdf.open(out / "mini-long.pdf") as pdf:
-        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
-                 for line in block.get("lines", []) for span in line["spans"]]
+    spans = _pdf_spans(out / "mini-long.pdf")
     for character, family in expected.items():
         assert any(character in text and font == pdf_faces[family] for font, text in spans), \
             [s for s in spans if character in s[1]]
     # and so does LibreOffice, from the embedded faces
-    (tmp_path / "lo").mkdir()
-    (converted,) = convert_without_system_fonts([docx], tmp_path / "lo")
-    drawn = {character: font for _, character, glyph, font in glyphs(converted) if character in expected}
+    drawn = {character: font for character, font in _drawn_by_libreoffice(docx, tmp_path) if character in expected}
     assert drawn == {"✓": "Inter-Regular", "●": "Inter-Regular", "☐": "NotoSansSymbols2-Regular",
                      "⊂": "NotoSansMath-Regular"}, drawn
 
@@ -355,19 +378,8 @@ def test_characters_eb_garamond_lacks_are_set_in_inter_or_the_symbol_faces_in_th
 def test_in_right_to_left_text_the_docx_sets_a_symbol_the_script_face_lacks_in_inter(tmp_path):
     """Word and LibreOffice set every character of a right-to-left run in its complex-script face (w:cs):
     a check mark in an Arabic sentence goes to Inter there too, as the PDF draws it."""
-    from pdfpages import glyphs
-    from test_docx_scripts import convert_without_system_fonts
-
-    from pipeline.stage import stage_brief
-
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURES / "arabic", content / "arabic")
-    section = content / "arabic" / "sections" / "01-losses.md"
-    section.write_text(section.read_text(encoding="utf-8") + "\nالخيار الأول ✓ والخيار الثاني ●.\n",
-                       encoding="utf-8")
-    out = tmp_path / "out"
-    _document, result = stage_brief(content / "arabic", out, work_dir=out)
-    assert result.errors == []
+    content = _fixture_with_text(tmp_path, "arabic", "01-losses.md", "الخيار الأول ✓ والخيار الثاني ●.")
+    _document, out = _staged(content, "arabic", tmp_path)
     docx = out / "arabic-long.docx"
     runs = [run for run in docx_xml(docx).iter(f"{W}r")
             if any(c in "".join(t.text or "" for t in run.iter(f"{W}t")) for c in "✓●")]
@@ -376,17 +388,13 @@ def test_in_right_to_left_text_the_docx_sets_a_symbol_the_script_face_lacks_in_i
         fonts = run.find(f"{W}rPr/{W}rFonts")
         assert (fonts.get(f"{W}ascii"), fonts.get(f"{W}hAnsi"), fonts.get(f"{W}cs")) == ("Inter",) * 3, \
             etree.tostring(run)
-    (tmp_path / "lo").mkdir()
-    (pdf,) = convert_without_system_fonts([docx], tmp_path / "lo")
-    drawn = {character: font for _, character, glyph, font in glyphs(pdf) if character in "✓●"}
+    drawn = {character: font for character, font in _drawn_by_libreoffice(docx, tmp_path) if character in "✓●"}
     assert drawn == {"✓": "Inter-Regular", "●": "Inter-Regular"}, drawn
 
 
 def test_a_theme_with_one_family_for_text_and_headings_falls_back_by_the_style_s_role(tmp_path):
     """One brand face for both roles: a character it lacks goes to EB Garamond in the text and to Inter in
     the headings, as the PDF's serif and sans font lists have it."""
-    from pipeline.stage import stage_brief
-
     content = _themed_collection(tmp_path)
     theme = content / "_themes" / "harbour"
     _western_fonts(theme / "fonts")
@@ -395,11 +403,10 @@ def test_a_theme_with_one_family_for_text_and_headings_falls_back_by_the_style_s
                         "  headings: [fonts/WesternSans-Regular.ttf, fonts/WesternSans-Bold.ttf]\n")
     section = content / "mini" / "sections" / "01-costs.md"
     section.write_text(section.read_text(encoding="utf-8").replace('title: "What the ferries cost"',
-                                                                   'title: "What the ferries to Łódź cost"')
-                       + "\nThe ferry to Łódź.\n", encoding="utf-8")
-    out = tmp_path / "out"
-    _document, result = stage_brief(content / "mini", out, work_dir=out)
-    assert result.errors == []
+                                                                   'title: "What the ferries to Łódź cost"'),
+                       encoding="utf-8")
+    _with_text(content, "mini", "01-costs.md", "The ferry to Łódź.")
+    _document, out = _staged(content, "mini", tmp_path)
     faces = {}
     for paragraph in docx_xml(out / "mini-long.docx").iter(f"{W}p"):
         style = paragraph.find(f"{W}pPr/{W}pStyle")
@@ -428,38 +435,19 @@ def test_with_a_chinese_word_in_an_english_brief_the_docx_falls_back_in_the_pdf_
     """The PDF's font lists: the house faces, then the faces of the other script, then the symbol faces. A
     character EB Garamond lacks comes from Inter if it has it (✓), else from Noto Serif CJK (ℵ, ◌), else
     from the symbol faces (☐), in the DOCX as in the PDF, and LibreOffice draws it from the embedded face."""
-    from pdfpages import glyphs
-    from test_docx_scripts import convert_without_system_fonts
-
-    from pipeline.stage import stage_brief
-
-    content = tmp_path / "content"
-    shutil.copytree(FIXTURES / "mini", content / "mini")
-    section = content / "mini" / "sections" / "01-costs.md"
-    section.write_text(section.read_text(encoding="utf-8") + "\nThe bus (公交) costs ℵ units, ✓ and ☐ and ◌.\n",
-                       encoding="utf-8")
-    out = tmp_path / "out"
-    document, result = stage_brief(content / "mini", out, work_dir=out)
-    assert result.errors == [] and document.meta.scripts == ["cjk-sc", "symbols"]
+    content = _fixture_with_text(tmp_path, "mini", "01-costs.md", "The bus (公交) costs ℵ units, ✓ and ☐ and ◌.")
+    document, out = _staged(content, "mini", tmp_path)
+    assert document.meta.scripts == ["cjk-sc", "symbols"]
     docx = out / "mini-long.docx"
     paragraph = next(p for p in docx_xml(docx).iter(f"{W}p") if "公交" in "".join(p.itertext()))
-    families = {}
-    for run in paragraph.iter(f"{W}r"):
-        text = "".join(t.text or "" for t in run.iter(f"{W}t"))
-        fonts = run.find(f"{W}rPr/{W}rFonts")
-        if text in ("ℵ", "✓", "☐", "◌"):
-            families[text] = fonts.get(f"{W}ascii")
+    families = {text: fonts.get(f"{W}ascii") for text, fonts in _run_fonts(paragraph) if text in ("ℵ", "✓", "☐", "◌")}
     assert families == {"ℵ": "Noto Serif CJK SC", "✓": "Inter", "☐": "Noto Sans Symbols 2", "◌": "Noto Serif CJK SC"}
     pdf_names = {"Noto Serif CJK SC": "Brief-CJK-SC-Serif", "Inter": "Inter", "Noto Sans Symbols 2": "Brief-Symbols-2,"}
-    with pymupdf.open(out / "mini-long.pdf") as pdf:
-        spans = [(span["font"], span["text"]) for page in pdf for block in page.get_text("dict")["blocks"]
-                 for line in block.get("lines", []) for span in line["spans"]]
+    spans = _pdf_spans(out / "mini-long.pdf")
     for character, family in families.items():
         assert any(character in text and font == pdf_names[family] for font, text in spans), \
             [s for s in spans if character in s[1]]
-    (tmp_path / "lo").mkdir()
-    (converted,) = convert_without_system_fonts([docx], tmp_path / "lo")
-    drawn = {character: font for _, character, glyph, font in glyphs(converted) if character in families}
+    drawn = {character: font for character, font in _drawn_by_libreoffice(docx, tmp_path) if character in families}
     assert drawn == {"ℵ": "NotoSerifCJKsc-Regular", "✓": "Inter-Regular", "☐": "NotoSansSymbols2-Regular",
                      "◌": "NotoSerifCJKsc-Regular"}, drawn
 
