@@ -1959,13 +1959,14 @@ class _FallbackFaces:
         themes = {role: [family for family, family_roles in roles.items()
                          if family not in HOUSE_ROLES and role in family_roles] for role in ("serif", "sans")}
         # the catalogue's faces by DOCX family (their own name); none that a theme's family shadows
+        faces = fonts.faces_for(scripts)
         self.catalogue: dict[str, list] = {}
-        for face in fonts.faces_for(scripts):
+        for face in faces:
             if face.folder != "house" and face.name not in roles:
                 self.catalogue.setdefault(face.name, []).append(face)
-        by_css = {face.css_family: face.name for face in fonts.faces_for(scripts)}
+        by_css = {face.css_family: face.name for face in faces}
         self.order: dict[str, list[str]] = {}
-        for role, stack in fonts.stacks(fonts.faces_for(scripts), scripts, language).items():
+        for role, stack in fonts.stacks(faces, scripts, language).items():
             names: list[str] = []
             for css_family in stack:
                 name = by_css[css_family]
